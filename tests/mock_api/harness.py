@@ -1,0 +1,211 @@
+# Copyright (c) 2025, the ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Start the API emulator in a subprocess for tests (standard library only).
+
+    from harness import Emulator          # tests/mock_api on sys.path
+    with Emulator(provisioning_delay=0.05) as emu:
+        emu.url, emu.username, emu.password, emu.token
+        emu.log(); emu.clear_log(); emu.reset()
+        emu.add_fault(method="POST", path=r"/backupunits$", action="status", status=503, count=1)
+        emu.configure(request_tracking=False)
+        emu.units()
+
+Keyword arguments map to server flags: ``provisioning_delay=0.05`` -> ``--provisioning-delay 0.05``,
+``request_tracking=False`` -> ``--no-request-tracking``, ``verbose=True`` -> ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import http.client
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from urllib.parse import urlsplit
+
+SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server.py")
+DEFAULT_USERNAME = "emulator-user"
+DEFAULT_PASSWORD = "emulator-password"
+DEFAULT_TOKEN = "emulator-token"
+
+
+class EmulatorError(RuntimeError):
+    pass
+
+
+def _flags(options):
+    flags = []
+    for key, value in options.items():
+        flag = "--" + key.replace("_", "-")
+        if value is None:
+            continue
+        if value is True:
+            flags.append(flag)
+        elif value is False:
+            flags.append("--no-" + key.replace("_", "-"))
+        else:
+            flags.extend([flag, str(value)])
+    return flags
+
+
+class Emulator:
+    """A running emulator; a context manager that starts and stops it."""
+
+    def __init__(self, start_timeout=30, python=None, **options):
+        self.options = options
+        self.start_timeout = start_timeout
+        self.python = python or sys.executable
+        self.username = options.get("username", DEFAULT_USERNAME)
+        self.password = options.get("password", DEFAULT_PASSWORD)
+        self.token = options.get("token", DEFAULT_TOKEN)
+        self.process = None
+        self.url = None
+        self.control_url = None
+        self._stderr = collections.deque(maxlen=200)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self):
+        command = [self.python, SERVER, "--port", "0"] + _flags(self.options)
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        lines = []
+
+        def read_first_line():
+            lines.append(self.process.stdout.readline())
+
+        reader = threading.Thread(target=read_first_line, daemon=True)
+        reader.start()
+        reader.join(self.start_timeout)
+        line = lines[0].decode("utf-8").strip() if lines else ""
+        if not line:
+            self.stop()
+            raise EmulatorError("the emulator did not start: %s" % self.stderr().strip())
+        self.url = line
+        parts = urlsplit(line)
+        self.control_url = "%s://%s/_emulator" % (parts.scheme, parts.netloc)
+        return self
+
+    def _drain_stderr(self):
+        for line in iter(self.process.stderr.readline, b""):
+            self._stderr.append(line.decode("utf-8", "replace"))
+
+    def stderr(self):
+        """What the server wrote on stderr so far (the last 200 lines)."""
+        return "".join(self._stderr)
+
+    def stop(self, timeout=15):
+        """SIGTERM, then wait; returns the exit code."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout)
+        if self.process.stdout:
+            self.process.stdout.close()
+        return self.process.returncode
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    # -- HTTP -----------------------------------------------------------------------------------
+
+    def _connection(self, url, timeout):
+        parts = urlsplit(url)
+        if parts.scheme == "https":
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=context)
+        return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+
+    def raw(self, method, url, body=None, headers=None, timeout=30):
+        """One HTTP exchange: (status, headers dict with lower-case names, body bytes)."""
+        parts = urlsplit(url)
+        conn = self._connection(url, timeout)
+        try:
+            target = parts.path + ("?" + parts.query if parts.query else "")
+            conn.request(method, target, body=body, headers=headers or {})
+            response = conn.getresponse()
+            data = response.read()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+        finally:
+            conn.close()
+
+    def auth_header(self, kind="basic"):
+        if kind == "token":
+            return {"Authorization": "Bearer " + self.token}
+        credentials = base64.b64encode(("%s:%s" % (self.username, self.password)).encode()).decode()
+        return {"Authorization": "Basic " + credentials}
+
+    def api(self, method, path, body=None, headers=None, auth="basic", **kwargs):
+        """Call the API (path below the base URL) with credentials. Returns (status, headers, parsed body)."""
+        all_headers = {} if auth is None else self.auth_header(auth)
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+            all_headers["Content-Type"] = "application/json"
+        all_headers.update(headers or {})
+        status, response_headers, data = self.raw(method, self.url + path, body, all_headers, **kwargs)
+        return status, response_headers, (json.loads(data) if data else None)
+
+    def _control(self, method, path, body=None):
+        payload = json.dumps(body) if body is not None else None
+        headers = {"Content-Type": "application/json"} if payload is not None else {}
+        status, _headers, data = self.raw(method, self.control_url + path, payload, headers)
+        result = json.loads(data) if data else None
+        if status != 200:
+            raise EmulatorError("%s %s: %s %s" % (method, path, status, (result or {}).get("error")))
+        return result
+
+    # -- control API ----------------------------------------------------------------------------
+
+    def reset(self):
+        self._control("POST", "/reset")
+
+    def log(self):
+        return self._control("GET", "/log")["requests"]
+
+    def clear_log(self):
+        self._control("DELETE", "/log")
+
+    def add_fault(self, **rule):
+        return self._control("POST", "/faults", rule)["fault"]
+
+    def faults(self):
+        return self._control("GET", "/faults")["faults"]
+
+    def clear_faults(self):
+        self._control("DELETE", "/faults")
+
+    def config(self):
+        return self._control("GET", "/config")
+
+    def configure(self, **changes):
+        return self._control("PATCH", "/config", changes)
+
+    def units(self):
+        return self._control("GET", "/units")["units"]
+
+    def wait_until(self, predicate, timeout=30, interval=0.02):
+        """Poll predicate() until it is truthy; return its value or raise after timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise EmulatorError("condition not met within %s s" % timeout)
+            time.sleep(interval)

@@ -1,0 +1,1279 @@
+#!/usr/bin/env python3
+# Copyright (c) 2025, the ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Emulator of the IONOS Cloud API v6 backup-unit endpoints.
+
+Standard library only, so it runs on every Python the tests use (3.8 and later).
+See docs/emulator.md for usage and docs/developing.md for the contract.
+
+Design notes:
+- All state lives in one ``EmulatorState`` guarded by one lock.
+- Asynchronous requests are advanced lazily: every access first completes the requests whose
+  due time has passed (a heap ordered by due time). No timer threads, so there is nothing to
+  race with and a stopped clock cannot leave a unit half-deleted.
+- Responses are rendered by a small serializer that caches each unit's text, because
+  ``json.dumps(indent=...)`` falls back to the slow pure-Python encoder and ``pretty=true``
+  is the API default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import heapq
+import json
+import math
+import random
+import re
+import secrets
+import signal
+import socket
+import ssl
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+API_PREFIX = "/cloudapi/v6"
+CONTROL_PREFIX = "/_emulator"
+
+DEFAULT_USERNAME = "emulator-user"
+DEFAULT_PASSWORD = "emulator-password"
+DEFAULT_TOKEN = "emulator-token"
+DEFAULT_PROVISIONING_DELAY = 0.2
+
+# Sent as X-RateLimit-* when no rate limit is configured: the int32 maximum, i.e. "unlimited".
+UNLIMITED = 2147483647
+
+UNIT_PROPERTY_NAMES = ("name", "password", "email")
+FAULT_ACTIONS = ("status", "delay", "drop", "apply_then_drop")
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+SSO_URL_TEMPLATE = "https://backup.ionos.com/api/2/idp/external-login#ott={ott}&targetURI=https://backup.ionos.com/bc"
+
+# Error codes in the style of the real API (NOTES.md section 5).
+ERROR_CODES = {
+    400: "100",
+    401: "315",
+    404: "309",
+    405: "105",
+    415: "106",
+    422: "200",
+    429: "429",
+    500: "500",
+    502: "502",
+    503: "503",
+}
+DEFAULT_MESSAGES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Resource does not exist",
+    405: "Method Not Allowed",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "[VDC-5-0] An unexpected error occurred",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Serialization
+# ---------------------------------------------------------------------------------------------
+
+try:  # the C implementation; the pure-Python one is the fallback on exotic builds
+    from json.encoder import c_encode_basestring_ascii as _encode_string
+except ImportError:  # pragma: no cover
+    from json.encoder import py_encode_basestring_ascii as _encode_string
+if _encode_string is None:  # pragma: no cover
+    from json.encoder import py_encode_basestring_ascii as _encode_string
+
+# Hrefs depend on the request's Host header, but unit texts are cached independently of it:
+# an href is written as BASE_MARK + path and the mark is replaced by the base URL once per
+# response. A raw control character never appears in encoded JSON (the encoder escapes all of
+# them), so user data cannot forge the mark.
+BASE_MARK = "\x01"
+
+
+class Href(str):
+    """A path below the API base URL, rendered as an absolute URL."""
+
+    __slots__ = ()
+
+
+def _scalar(value):
+    if isinstance(value, Href):
+        return '"' + BASE_MARK + _encode_string(value)[1:]
+    if isinstance(value, str):
+        return _encode_string(value)
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    return json.dumps(value)
+
+
+def render(value, pretty, level=0):
+    """JSON text of value. Pretty output mimics the real API (Jackson): 2 spaces, ``"key" : v``."""
+    if isinstance(value, dict):
+        if not value:
+            return "{ }" if pretty else "{}"
+        if pretty:
+            inner = "\n" + "  " * (level + 1)
+            parts = [inner + _encode_string(k) + " : " + render(v, True, level + 1) for k, v in value.items()]
+            return "{" + ",".join(parts) + "\n" + "  " * level + "}"
+        return "{" + ",".join(_encode_string(k) + ":" + render(v, False) for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[ ]" if pretty else "[]"
+        if pretty:
+            inner = "\n" + "  " * (level + 1)
+            return "[" + ",".join(inner + render(v, True, level + 1) for v in value) + "\n" + "  " * level + "]"
+        return "[" + ",".join(render(v, False) for v in value) + "]"
+    return _scalar(value)
+
+
+class Prerendered(str):
+    """JSON text that render_list inserts as is."""
+
+    __slots__ = ()
+
+
+def finish(text, base):
+    """Replace the base-URL marks of a rendered text and encode it."""
+    if BASE_MARK in text:
+        text = text.replace(BASE_MARK, _encode_string(base)[1:-1])
+    return text.encode("utf-8")
+
+
+def utc_now_iso():
+    now = datetime.now(timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
+
+
+def new_etag():
+    return uuid.uuid4().hex
+
+
+# ---------------------------------------------------------------------------------------------
+# State
+# ---------------------------------------------------------------------------------------------
+
+
+class ApiError(Exception):
+    """An error answered in the vendor envelope."""
+
+    def __init__(self, status, message=None, headers=None):
+        super().__init__(message or DEFAULT_MESSAGES.get(status, "Error"))
+        self.status = status
+        self.message = message or DEFAULT_MESSAGES.get(status, "Error")
+        self.headers = headers or {}
+
+
+class ControlError(Exception):
+    """A bad call to the control API (answered 400)."""
+
+
+class Unit:
+    __slots__ = (
+        "id", "contract", "name", "email", "password_sha256", "etag", "created", "modified",
+        "created_by", "modified_by", "state", "pending", "busy_until", "deleting", "_cache",
+    )
+
+    def __init__(self, contract, name, email, password, user):
+        now = utc_now_iso()
+        self.id = str(uuid.uuid4())
+        self.contract = contract
+        self.name = name
+        self.email = email
+        self.password_sha256 = _sha256(password)
+        self.etag = new_etag()
+        self.created = now
+        self.modified = now
+        self.created_by = user
+        self.modified_by = user
+        self.state = "BUSY"
+        self.pending = 0          # requests not yet finished
+        self.busy_until = 0.0     # due time of the last queued request (requests run one after another)
+        self.deleting = False
+        self._cache = {}
+
+    def changed(self):
+        self.etag = new_etag()
+        self._cache = {}
+
+    def to_api(self, user_id):
+        properties = {"name": self.name}
+        if self.email is not None:
+            properties["email"] = self.email
+        return {
+            "id": self.id,
+            "type": "backupunit",
+            "href": Href("/backupunits/" + self.id),
+            "metadata": {
+                "etag": self.etag,
+                "createdDate": self.created,
+                "createdBy": self.created_by,
+                "createdByUserId": user_id,
+                "lastModifiedDate": self.modified,
+                "lastModifiedBy": self.modified_by,
+                "lastModifiedByUserId": user_id,
+                "state": self.state,
+            },
+            "properties": properties,
+        }
+
+    def reference(self):
+        return {"id": self.id, "type": "backupunit", "href": Href("/backupunits/" + self.id)}
+
+    def text(self, full, pretty, level, user_id):
+        """Cached JSON text of the unit (full object or reference) at an indentation level."""
+        key = (full, pretty, level)
+        text = self._cache.get(key)
+        if text is None:
+            text = render(self.to_api(user_id) if full else self.reference(), pretty, level)
+            self._cache[key] = text
+        return text
+
+    def control_view(self):
+        return {
+            "id": self.id,
+            "contract": self.contract,
+            "name": self.name,
+            "email": self.email,
+            "password_sha256": self.password_sha256,
+            "state": self.state,
+            "etag": self.etag,
+            "createdDate": self.created,
+            "lastModifiedDate": self.modified,
+        }
+
+
+def _sha256(password):
+    if password is None:
+        return None
+    return hashlib.sha256(password.encode("utf-8")).hexdigest()
+
+
+class AsyncRequest:
+    __slots__ = (
+        "id", "method", "url", "body", "unit_id", "created", "created_by", "etag", "start", "due",
+        "status", "message", "fail_message", "undo",
+    )
+
+    def __init__(self, method, url, body, unit_id, user, start, due, fail_message, undo):
+        self.id = str(uuid.uuid4())
+        self.method = method
+        self.url = url
+        self.body = body
+        self.unit_id = unit_id
+        self.created = utc_now_iso()
+        self.created_by = user
+        self.etag = new_etag()
+        self.start = start
+        self.due = due
+        self.status = None          # None while pending; then "DONE" or "FAILED"
+        self.message = None
+        self.fail_message = fail_message
+        self.undo = undo            # previous (name, email, password_sha256) of an update
+
+    def current_status(self, now):
+        if self.status:
+            return self.status
+        return "RUNNING" if now >= self.start else "QUEUED"
+
+    def status_object(self, now):
+        status = self.current_status(now)
+        if status == "DONE":
+            message = "Request has been successfully executed"
+        elif status == "FAILED":
+            message = self.message
+        elif status == "RUNNING":
+            message = "Request is being processed"
+        else:
+            message = "Request has been queued"
+        return {
+            "id": self.id,
+            "type": "request-status",
+            "href": Href("/requests/" + self.id + "/status"),
+            "metadata": {
+                "status": status,
+                "message": message,
+                "etag": self.etag,
+                "targets": [
+                    {
+                        "target": {
+                            "id": self.unit_id,
+                            "type": "backupunit",
+                            "href": Href("/backupunits/" + self.unit_id),
+                        },
+                        "status": status,
+                    }
+                ],
+            },
+        }
+
+    def request_object(self, now):
+        return {
+            "id": self.id,
+            "type": "request",
+            "href": Href("/requests/" + self.id),
+            "metadata": {
+                "createdDate": self.created,
+                "createdBy": self.created_by,
+                "etag": self.etag,
+                "requestStatus": self.status_object(now),
+            },
+            "properties": {
+                "method": self.method,
+                "headers": {"Content-Type": "application/json"} if self.body is not None else {},
+                "body": self.body if self.body is not None else "",
+                "url": self.url,
+            },
+        }
+
+
+def _validate_fault_action(action, where):
+    if not isinstance(action, dict):
+        raise ControlError("%s must be an object" % where)
+    kind = action.get("action")
+    if kind not in FAULT_ACTIONS:
+        raise ControlError("%s: action must be one of %s" % (where, ", ".join(FAULT_ACTIONS)))
+    if kind == "status":
+        status = action.get("status")
+        if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
+            raise ControlError("%s: status must be an integer between 400 and 599" % where)
+        retry_after = action.get("retry_after", 1)
+        if not isinstance(retry_after, int) or isinstance(retry_after, bool) or retry_after < 0:
+            raise ControlError("%s: retry_after must be a non-negative integer" % where)
+    if kind == "delay":
+        seconds = action.get("seconds")
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+            raise ControlError("%s: seconds must be a non-negative number" % where)
+    return dict(action)
+
+
+class EmulatorState:
+    """Everything the emulator knows. Every public method takes the one lock."""
+
+    def __init__(self, username, password, token, provisioning_delay, request_tracking, rate_limit):
+        self.lock = threading.Lock()
+        self.username = username
+        self.password = password
+        self.token = token
+        self.user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "emulator-user:" + username))
+        self.startup_config = {
+            "provisioning_delay": provisioning_delay,
+            "request_tracking": request_tracking,
+            "rate_limit": rate_limit,
+            "fail_next_write": None,
+            "chaos": None,
+        }
+        self._reset_locked()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def _reset_locked(self):
+        self.config = json.loads(json.dumps(self.startup_config))
+        self.units = {}        # contract -> {id: Unit}, insertion ordered
+        self.unit_index = {}   # id -> Unit (all contracts)
+        self.requests = {}     # id -> AsyncRequest
+        self.pending = []      # heap of (due, seq, AsyncRequest)
+        self.seq = 0
+        self.log = []
+        self.faults = []
+        self.chaos_rng = None
+        self._reset_bucket()
+
+    def reset(self):
+        with self.lock:
+            self._reset_locked()
+
+    def _reset_bucket(self):
+        limit = self.config["rate_limit"]
+        self.bucket_tokens = float(limit["burst"]) if limit else 0.0
+        self.bucket_time = time.monotonic()
+
+    # -- asynchronous requests --------------------------------------------------------------------
+
+    def _advance(self, now):
+        while self.pending and self.pending[0][0] <= now:
+            _due, _seq, request = heapq.heappop(self.pending)
+            self._finish(request)
+
+    def _finish(self, request):
+        unit = self.unit_index.get(request.unit_id)
+        if request.fail_message is not None:
+            request.status = "FAILED"
+            request.message = request.fail_message
+        else:
+            request.status = "DONE"
+        if unit is None:
+            return
+        unit.pending -= 1
+        if request.status == "DONE" and request.method == "DELETE":
+            self._remove_unit(unit)
+            return
+        if request.status == "FAILED":
+            if request.method == "DELETE":
+                unit.deleting = False
+            if request.undo is not None:
+                unit.name, unit.email, unit.password_sha256 = request.undo
+        if unit.pending == 0:
+            unit.state = "FAILED" if request.status == "FAILED" else "AVAILABLE"
+        unit.changed()
+
+    def _remove_unit(self, unit):
+        self.unit_index.pop(unit.id, None)
+        contract_units = self.units.get(unit.contract)
+        if contract_units is not None:
+            contract_units.pop(unit.id, None)
+
+    def _enqueue(self, method, url, body, unit, fail_message, undo, now):
+        delay = float(self.config["provisioning_delay"])
+        start = max(now, unit.busy_until)
+        due = start + delay
+        unit.busy_until = due
+        unit.pending += 1
+        unit.state = "BUSY"
+        request = AsyncRequest(method, url, body, unit.id, self.username, start, due, fail_message, undo)
+        self.requests[request.id] = request
+        self.seq += 1
+        heapq.heappush(self.pending, (due, self.seq, request))
+        return request
+
+    def _take_fail_message(self):
+        message = self.config["fail_next_write"]
+        if message is not None:
+            self.config["fail_next_write"] = None
+        return message
+
+    # -- rate limit, faults, chaos, log -----------------------------------------------------------
+
+    def rate_check(self):
+        """Consume one token. Returns (headers, retry_after or None)."""
+        with self.lock:
+            limit = self.config["rate_limit"]
+            if not limit:
+                return {"X-RateLimit-Remaining": UNLIMITED, "X-RateLimit-Limit": UNLIMITED,
+                        "X-RateLimit-Burst": UNLIMITED}, None
+            per_second = limit["per_minute"] / 60.0
+            now = time.monotonic()
+            self.bucket_tokens = min(float(limit["burst"]), self.bucket_tokens + (now - self.bucket_time) * per_second)
+            self.bucket_time = now
+            retry_after = None
+            if self.bucket_tokens >= 1.0:
+                self.bucket_tokens -= 1.0
+            else:
+                retry_after = max(1, int(math.ceil((1.0 - self.bucket_tokens) / per_second)))
+            headers = {
+                "X-RateLimit-Remaining": int(self.bucket_tokens),
+                "X-RateLimit-Limit": limit["per_minute"],
+                "X-RateLimit-Burst": limit["burst"],
+            }
+            return headers, retry_after
+
+    def pick_fault(self, method, path):
+        """The fault action for this request, from the rules first, then chaos; or None."""
+        with self.lock:
+            for rule in self.faults:
+                if rule["method"] not in ("*", method):
+                    continue
+                if not rule["_regex"].search(path):
+                    continue
+                rule["count"] -= 1
+                if rule["count"] <= 0:
+                    self.faults.remove(rule)
+                return {k: v for k, v in rule.items() if k not in ("_regex", "method", "path", "count")}
+            chaos = self.config["chaos"]
+            if chaos:
+                if self.chaos_rng is None:
+                    self.chaos_rng = random.Random(chaos.get("seed"))
+                if self.chaos_rng.random() < chaos["rate"]:
+                    return dict(self.chaos_rng.choice(chaos["actions"]))
+            return None
+
+    def record(self, method, path, query, status, contract):
+        with self.lock:
+            self.log.append({"method": method, "path": path, "query": query, "status": status,
+                             "contract": contract})
+
+    def get_log(self):
+        with self.lock:
+            return list(self.log)
+
+    def clear_log(self):
+        with self.lock:
+            self.log = []
+
+    def add_fault(self, rule):
+        if not isinstance(rule, dict):
+            raise ControlError("a fault rule must be an object")
+        method = rule.get("method", "*")
+        if not isinstance(method, str) or not method:
+            raise ControlError("method must be an HTTP method or '*'")
+        path = rule.get("path", ".*")
+        if not isinstance(path, str):
+            raise ControlError("path must be a regular expression")
+        try:
+            regex = re.compile(path)
+        except re.error as exc:
+            raise ControlError("path is not a valid regular expression: %s" % exc)
+        count = rule.get("count", 1)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise ControlError("count must be a positive integer")
+        action = _validate_fault_action(
+            {k: v for k, v in rule.items() if k not in ("method", "path", "count")}, "fault")
+        stored = dict(action, method=method.upper(), path=path, count=count, _regex=regex)
+        with self.lock:
+            self.faults.append(stored)
+        return {k: v for k, v in stored.items() if k != "_regex"}
+
+    def list_faults(self):
+        with self.lock:
+            return [{k: v for k, v in rule.items() if k != "_regex"} for rule in self.faults]
+
+    def clear_faults(self):
+        with self.lock:
+            self.faults = []
+
+    def get_config(self):
+        with self.lock:
+            return json.loads(json.dumps(self.config))
+
+    def patch_config(self, changes):
+        if not isinstance(changes, dict):
+            raise ControlError("the configuration must be an object")
+        clean = {}
+        for key, value in changes.items():
+            if key == "provisioning_delay":
+                if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                    raise ControlError("provisioning_delay must be a non-negative number")
+                clean[key] = float(value)
+            elif key == "request_tracking":
+                if not isinstance(value, bool):
+                    raise ControlError("request_tracking must be true or false")
+                clean[key] = value
+            elif key == "rate_limit":
+                clean[key] = _validate_rate_limit(value)
+            elif key == "fail_next_write":
+                if value is not None and not isinstance(value, str):
+                    raise ControlError("fail_next_write must be a message or null")
+                clean[key] = value
+            elif key == "chaos":
+                clean[key] = _validate_chaos(value)
+            else:
+                raise ControlError("unknown configuration key %r" % key)
+        with self.lock:
+            self.config.update(clean)
+            if "rate_limit" in clean:
+                self._reset_bucket()
+            if "chaos" in clean:
+                self.chaos_rng = None
+            return json.loads(json.dumps(self.config))
+
+    def all_units(self):
+        with self.lock:
+            self._advance(time.monotonic())
+            return [unit.control_view() for unit in self.unit_index.values()]
+
+    # -- the API ----------------------------------------------------------------------------------
+
+    def _contract_units(self, contract):
+        return self.units.setdefault(contract, {})
+
+    def _find(self, contract, unit_id):
+        unit = self._contract_units(contract).get(unit_id)
+        if unit is None:
+            raise ApiError(404, "Resource does not exist")
+        return unit
+
+    def _name_taken(self, contract, name, except_id=None):
+        for unit in self._contract_units(contract).values():
+            if unit.name == name and unit.id != except_id:
+                return True
+        return False
+
+    def list_units(self, contract, full, pretty):
+        """The collection text (with base marks) at depth 0 (references) or >= 1 (full)."""
+        with self.lock:
+            self._advance(time.monotonic())
+            units = list(self._contract_units(contract).values())
+            user_id = self.user_id
+            if pretty:
+                item_texts = [unit.text(full, True, 2, user_id) for unit in units]
+            else:
+                item_texts = [unit.text(full, False, 0, user_id) for unit in units]
+        href = _scalar(Href("/backupunits"))
+        if pretty:
+            if item_texts:
+                items = "[\n    " + ",\n    ".join(item_texts) + "\n  ]"
+            else:
+                items = "[ ]"
+            return ('{\n  "id" : "backupunits",\n  "type" : "collection",\n  "href" : ' + href
+                    + ',\n  "items" : ' + items + "\n}")
+        return '{"id":"backupunits","type":"collection","href":' + href + ',"items":[' + ",".join(item_texts) + "]}"
+
+    def get_unit(self, contract, unit_id, pretty):
+        with self.lock:
+            self._advance(time.monotonic())
+            unit = self._find(contract, unit_id)
+            return unit.text(True, pretty, 0, self.user_id), unit.etag
+
+    def sso_url(self, contract, unit_id):
+        with self.lock:
+            self._advance(time.monotonic())
+            self._find(contract, unit_id)
+        return SSO_URL_TEMPLATE.format(ott=secrets.token_urlsafe(24))
+
+    def create_unit(self, contract, body, url):
+        properties = _unit_properties(body, wrapped=True)
+        name = properties.get("name")
+        if name is None:
+            raise ApiError(422, "[(root).properties.name] Attribute is required")
+        with self.lock:
+            now = time.monotonic()
+            self._advance(now)
+            if self._name_taken(contract, name):
+                raise ApiError(422, "[VDC-21-1] A backup unit with the name '%s' already exists" % name)
+            unit = Unit(contract, name, properties.get("email"), properties.get("password"), self.username)
+            self._contract_units(contract)[unit.id] = unit
+            self.unit_index[unit.id] = unit
+            request = self._enqueue("POST", url, _redacted_body(body), unit, self._take_fail_message(), None, now)
+            return unit.to_api(self.user_id), request.id, unit.etag
+
+    def update_unit(self, contract, unit_id, body, url, method):
+        properties = _unit_properties(body, wrapped=(method == "PUT"))
+        with self.lock:
+            now = time.monotonic()
+            self._advance(now)
+            unit = self._find(contract, unit_id)
+            if unit.deleting:
+                raise ApiError(422, "[VDC-21-2] The backup unit is being deleted")
+            if method == "PUT" and "name" not in properties:
+                raise ApiError(422, "[(root).properties.name] Attribute is required")
+            if "name" in properties and properties["name"] != unit.name:
+                raise ApiError(422, "[VDC-21-3] The name of a backup unit cannot be changed "
+                                    "(it is '%s')" % unit.name)
+            undo = (unit.name, unit.email, unit.password_sha256)
+            if method == "PUT":
+                unit.email = properties.get("email")
+            elif "email" in properties:
+                unit.email = properties["email"]
+            if "password" in properties:
+                unit.password_sha256 = _sha256(properties["password"])
+            unit.modified = utc_now_iso()
+            unit.modified_by = self.username
+            request = self._enqueue(method, url, _redacted_body(body), unit, self._take_fail_message(), undo, now)
+            unit.changed()
+            return unit.to_api(self.user_id), request.id, unit.etag
+
+    def delete_unit(self, contract, unit_id, url):
+        with self.lock:
+            now = time.monotonic()
+            self._advance(now)
+            unit = self._find(contract, unit_id)
+            if unit.deleting:
+                raise ApiError(422, "[VDC-21-2] The backup unit is being deleted")
+            unit.deleting = True
+            request = self._enqueue("DELETE", url, None, unit, self._take_fail_message(), None, now)
+            unit.changed()
+            return request.id
+
+    def request_info(self, request_id, status_only):
+        with self.lock:
+            now = time.monotonic()
+            self._advance(now)
+            request = self.requests.get(request_id)
+            if request is None or not self.config["request_tracking"]:
+                raise ApiError(404, "Resource does not exist")
+            data = request.status_object(now) if status_only else request.request_object(now)
+            return data, request.etag
+
+
+def _validate_rate_limit(value):
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ControlError("rate_limit must be {\"per_minute\": N, \"burst\": N} or null")
+    per_minute = value.get("per_minute")
+    if not isinstance(per_minute, int) or isinstance(per_minute, bool) or per_minute < 1:
+        raise ControlError("rate_limit.per_minute must be a positive integer")
+    burst = value.get("burst", per_minute)
+    if not isinstance(burst, int) or isinstance(burst, bool) or burst < 1:
+        raise ControlError("rate_limit.burst must be a positive integer")
+    unknown = set(value) - {"per_minute", "burst"}
+    if unknown:
+        raise ControlError("rate_limit: unknown keys %s" % ", ".join(sorted(unknown)))
+    return {"per_minute": per_minute, "burst": burst}
+
+
+def _validate_chaos(value):
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ControlError("chaos must be {\"rate\": R, \"actions\": [...], \"seed\": S} or null")
+    rate = value.get("rate")
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate <= 1:
+        raise ControlError("chaos.rate must be a number between 0 and 1")
+    actions = value.get("actions")
+    if not isinstance(actions, list) or not actions:
+        raise ControlError("chaos.actions must be a non-empty list of fault actions")
+    clean_actions = [_validate_fault_action(a, "chaos.actions[%d]" % i) for i, a in enumerate(actions)]
+    seed = value.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise ControlError("chaos.seed must be an integer or null")
+    return {"rate": float(rate), "actions": clean_actions, "seed": seed}
+
+
+def _unit_properties(body, wrapped):
+    """Validated properties of a POST/PUT body ({"properties": {...}}) or a PATCH body (bare)."""
+    prefix = "(root).properties" if wrapped else "(root)"
+    if not isinstance(body, dict):
+        raise ApiError(422, "[(root)] Invalid type. Expected: object")
+    if wrapped:
+        properties = body.get("properties")
+        if properties is None:
+            raise ApiError(422, "[(root).properties] Attribute is required")
+        if not isinstance(properties, dict):
+            raise ApiError(422, "[(root).properties] Invalid type. Expected: object")
+    else:
+        properties = body
+    for key, value in properties.items():
+        if key not in UNIT_PROPERTY_NAMES:
+            raise ApiError(422, "[%s.%s] Attribute is not allowed" % (prefix, key))
+        if not isinstance(value, str):
+            raise ApiError(422, "[%s.%s] Invalid type. Expected: string, given: %s"
+                           % (prefix, key, _json_type(value)))
+    if "name" in properties and not properties["name"].strip():
+        raise ApiError(422, "[%s.name] Attribute must not be empty" % prefix)
+    if "password" in properties and not properties["password"]:
+        raise ApiError(422, "[%s.password] Attribute must not be empty" % prefix)
+    return properties
+
+
+def _json_type(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "string"
+
+
+def _redacted_body(body):
+    """The request body as the API would echo it in GET /requests/{id}, password masked."""
+    def redact(value):
+        if isinstance(value, dict):
+            return {k: ("*****" if k == "password" else redact(v)) for k, v in value.items()}
+        return value
+    return json.dumps(redact(body))
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP
+# ---------------------------------------------------------------------------------------------
+
+UNIT_PATH = re.compile(r"^/backupunits/([^/]+)$")
+SSO_PATH = re.compile(r"^/backupunits/([^/]+)/ssourl$")
+REQUEST_PATH = re.compile(r"^/requests/([^/]+)$")
+REQUEST_STATUS_PATH = re.compile(r"^/requests/([^/]+)/status$")
+
+
+class DropConnection(Exception):
+    """Close the connection without sending an answer."""
+
+
+class Response:
+    __slots__ = ("status", "body", "headers")
+
+    def __init__(self, status, body=None, headers=None):
+        self.status = status
+        self.body = body          # bytes or None
+        self.headers = headers or {}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "IONOS-Cloud-API-Emulator/1.0"
+
+    def version_string(self):
+        return self.server_version
+    # An idle keep-alive connection is closed after this many seconds, so threads do not pile up.
+    timeout = 120
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
+        if self.server.verbose:
+            sys.stderr.write("emulator: %s - %s\n" % (self.address_string(), format % args))
+
+    def handle(self):
+        try:
+            super().handle()
+        except (ConnectionError, socket.timeout, ssl.SSLError, OSError):
+            # A client that disconnects (or a TLS client that gives up) is not our problem.
+            self.close_connection = True
+
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_GET(self):
+        self.dispatch()
+
+    def do_POST(self):
+        self.dispatch()
+
+    def do_PUT(self):
+        self.dispatch()
+
+    def do_PATCH(self):
+        self.dispatch()
+
+    def do_DELETE(self):
+        self.dispatch()
+
+    def do_HEAD(self):
+        self.dispatch()
+
+    def do_OPTIONS(self):
+        self.dispatch()
+
+    @property
+    def state(self):
+        return self.server.state
+
+    def read_body(self):
+        if self._body_read:
+            return self._body
+        self._body_read = True
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size_line = self.rfile.readline(65537)
+                size = int(size_line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(65537)
+            self._body = b"".join(chunks)
+        else:
+            length = int(self.headers.get("Content-Length") or 0)
+            self._body = self.rfile.read(length) if length > 0 else b""
+        return self._body
+
+    def base_url(self):
+        host = self.headers.get("Host")
+        if not host:
+            host_ip, port = self.server.server_address[:2]
+            host = ("[%s]" % host_ip if ":" in host_ip else host_ip) + ":%d" % port
+        return "%s://%s%s" % (self.server.scheme, host, API_PREFIX)
+
+    def send(self, response, base=None):
+        self.send_response(response.status)
+        body = response.body
+        if body is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body) if body is not None else 0))
+        for name, value in response.headers.items():
+            self.send_header(name, str(value))
+        self.end_headers()
+        if body is not None and self.command != "HEAD":
+            self.wfile.write(body)
+
+    def dispatch(self):
+        self._body_read = False
+        self._body = b""
+        # Read the body first, whatever the answer: an unread body would corrupt the next
+        # request on this keep-alive connection.
+        try:
+            self.read_body()
+        except ValueError:
+            self.close_connection = True
+            return
+        split = urlsplit(self.path)
+        path = split.path
+        try:
+            if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+                self.handle_api(path, split.query)
+            elif path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+                self.handle_control(path[len(CONTROL_PREFIX):])
+            else:
+                body = error_body(404, "Resource does not exist", True)
+                self.send(Response(404, body))
+        except DropConnection:
+            self.close_connection = True
+
+    # -- the API --------------------------------------------------------------------------------
+
+    def handle_api(self, path, raw_query):
+        method = self.command
+        query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        contract_header = self.headers.get("X-Contract-Number")
+        contract = None
+        contract_error = None
+        if contract_header is not None and contract_header.strip() != "":
+            try:
+                contract = int(contract_header.strip())
+            except ValueError:
+                contract_error = "X-Contract-Number must be an integer"
+        logged_contract = contract
+        base = self.base_url()
+        status = None
+        try:
+            fault = self.state.pick_fault(method, path)
+            drop_after = False
+            if fault is not None:
+                kind = fault["action"]
+                if kind == "drop":
+                    raise DropConnection()
+                if kind == "delay":
+                    time.sleep(float(fault["seconds"]))
+                if kind == "apply_then_drop":
+                    drop_after = True
+            rate_headers, retry_after = self.state.rate_check()
+            if fault is not None and fault["action"] == "status":
+                fault_status = fault["status"]
+                headers = dict(rate_headers)
+                if fault_status == 429:
+                    headers["Retry-After"] = fault.get("retry_after", 1)
+                response = Response(fault_status, error_body(fault_status, None, True), headers)
+            elif retry_after is not None:
+                headers = dict(rate_headers)
+                headers["Retry-After"] = retry_after
+                response = Response(429, error_body(429, "Too many requests, retry after %d s" % retry_after,
+                                                    _pretty_of(query)), headers)
+            else:
+                response = self.api_response(method, path[len(API_PREFIX):], query, contract, contract_error, base)
+                response.headers.update(rate_headers)
+            if drop_after:
+                raise DropConnection()
+            status = response.status
+            self.send(response)
+        finally:
+            self.state.record(method, path, query, status, logged_contract)
+
+    def api_response(self, method, path, query, contract, contract_error, base):
+        pretty = True
+        try:
+            if not self.authorized():
+                return Response(401, error_body(401, "Unauthorized", _pretty_of(query)))
+            pretty = parse_pretty(query)
+            if contract_error:
+                raise ApiError(400, contract_error)
+            if path.endswith("/") and len(path) > 1:
+                path = path.rstrip("/")
+            return self.route(method, path, query, contract, pretty, base)
+        except ApiError as exc:
+            return Response(exc.status, error_body(exc.status, exc.message, pretty), exc.headers)
+
+    def authorized(self):
+        header = self.headers.get("Authorization") or ""
+        scheme, _, value = header.strip().partition(" ")
+        value = value.strip()
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(value.encode("ascii"), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeError, ValueError):
+                return False
+            user, sep, password = decoded.partition(":")
+            return bool(sep) and secrets.compare_digest(user.encode(), self.state.username.encode()) \
+                and secrets.compare_digest(password.encode(), self.state.password.encode())
+        if scheme.lower() == "bearer":
+            return secrets.compare_digest(value.encode(), self.state.token.encode())
+        return False
+
+    def route(self, method, path, query, contract, pretty, base):
+        if path == "/backupunits":
+            allowed = ("GET", "POST")
+            if method == "GET":
+                depth = parse_depth(query)
+                text = self.state.list_units(contract, depth >= 1, pretty)
+                return Response(200, finish(text, base))
+            if method == "POST":
+                parse_depth(query)
+                body = self.json_body()
+                unit, request_id, etag = self.state.create_unit(contract, body, base + "/backupunits")
+                return self.accepted(unit, request_id, etag, pretty, base, query)
+            raise self.not_allowed(allowed)
+        match = UNIT_PATH.match(path)
+        if match:
+            unit_id = match.group(1)
+            allowed = ("GET", "PUT", "PATCH", "DELETE")
+            if method == "GET":
+                parse_depth(query)
+                text, etag = self.state.get_unit(contract, unit_id, pretty)
+                headers = {} if "depth" in query else {"ETag": '"%s"' % etag}
+                return Response(200, finish(text, base), headers)
+            if method in ("PUT", "PATCH"):
+                parse_depth(query)
+                body = self.json_body()
+                unit, request_id, etag = self.state.update_unit(
+                    contract, unit_id, body, base + "/backupunits/" + unit_id, method)
+                return self.accepted(unit, request_id, etag, pretty, base, query)
+            if method == "DELETE":
+                parse_depth(query)
+                request_id = self.state.delete_unit(contract, unit_id, base + "/backupunits/" + unit_id)
+                return Response(202, None, {"Location": "%s/requests/%s/status" % (base, request_id)})
+            raise self.not_allowed(allowed)
+        match = SSO_PATH.match(path)
+        if match:
+            if method != "GET":
+                raise self.not_allowed(("GET",))
+            sso_url = self.state.sso_url(contract, match.group(1))
+            return Response(200, finish(render({"ssoUrl": sso_url}, pretty), base))
+        for regex, status_only in ((REQUEST_STATUS_PATH, True), (REQUEST_PATH, False)):
+            match = regex.match(path)
+            if match:
+                if method != "GET":
+                    raise self.not_allowed(("GET",))
+                parse_depth(query)
+                data, etag = self.state.request_info(match.group(1), status_only)
+                headers = {} if "depth" in query else {"ETag": '"%s"' % etag}
+                return Response(200, finish(render(data, pretty), base), headers)
+        raise ApiError(404, "Resource does not exist")
+
+    def accepted(self, unit, request_id, etag, pretty, base, query):
+        headers = {"Location": "%s/requests/%s/status" % (base, request_id)}
+        if "depth" not in query:
+            headers["ETag"] = '"%s"' % etag
+        return Response(202, finish(render(unit, pretty), base), headers)
+
+    @staticmethod
+    def not_allowed(allowed):
+        return ApiError(405, "Method Not Allowed", {"Allow": ", ".join(allowed)})
+
+    def json_body(self):
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        raw = self.read_body()
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise ApiError(415, "Unsupported Media Type: the request body must be application/json")
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeError):
+            raise ApiError(400, "The request body could not be parsed as JSON")
+
+    # -- the control API ------------------------------------------------------------------------
+
+    def handle_control(self, sub):
+        method = self.command
+        try:
+            result = self.control(method, sub.rstrip("/") or "/")
+            status = 200
+        except ControlError as exc:
+            result, status = {"error": str(exc)}, 400
+        except ApiError as exc:
+            result, status = {"error": exc.message}, exc.status
+        self.send(Response(status, json.dumps(result).encode("utf-8")))
+
+    def control_json(self):
+        raw = self.read_body()
+        if not raw:
+            return {}
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeError):
+            raise ControlError("the body must be JSON")
+
+    def control(self, method, sub):
+        state = self.state
+        routes = {
+            "/reset": ("POST",),
+            "/log": ("GET", "DELETE"),
+            "/faults": ("GET", "POST", "DELETE"),
+            "/config": ("GET", "PATCH"),
+            "/units": ("GET",),
+        }
+        if sub not in routes:
+            raise ApiError(404, "unknown control path %s" % (CONTROL_PREFIX + sub))
+        if method not in routes[sub]:
+            raise ApiError(405, "allowed: %s" % ", ".join(routes[sub]))
+        if sub == "/reset":
+            state.reset()
+            return {"reset": True}
+        if sub == "/log":
+            if method == "GET":
+                return {"requests": state.get_log()}
+            state.clear_log()
+            return {"requests": []}
+        if sub == "/faults":
+            if method == "GET":
+                return {"faults": state.list_faults()}
+            if method == "POST":
+                return {"fault": state.add_fault(self.control_json())}
+            state.clear_faults()
+            return {"faults": []}
+        if sub == "/config":
+            if method == "GET":
+                return state.get_config()
+            return state.patch_config(self.control_json())
+        return {"units": state.all_units()}
+
+
+def parse_pretty(query):
+    value = query.get("pretty")
+    if value is None:
+        return True
+    lowered = value.strip().lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    raise ApiError(400, "[(root).pretty] Invalid value '%s'. Expected: true or false" % value)
+
+
+def _pretty_of(query):
+    try:
+        return parse_pretty(query)
+    except ApiError:
+        return True
+
+
+def parse_depth(query):
+    value = query.get("depth")
+    if value is None:
+        return 0
+    try:
+        depth = int(value.strip())
+    except ValueError:
+        raise ApiError(400, "[(root).depth] Invalid value '%s'. Expected: integer" % value)
+    if not 0 <= depth <= 10:
+        raise ApiError(422, "[(root).depth] Value %d out of range. Expected: 0 to 10" % depth)
+    return depth
+
+
+def error_body(status, message, pretty):
+    envelope = {
+        "httpStatus": status,
+        "messages": [{"errorCode": ERROR_CODES.get(status, str(status)),
+                      "message": message or DEFAULT_MESSAGES.get(status, "Error")}],
+    }
+    return render(envelope, pretty).encode("utf-8")
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+    allow_reuse_address = True
+
+    def __init__(self, address, state, verbose, ssl_context=None):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.state = state
+        self.verbose = verbose
+        self.ssl_context = ssl_context
+        self.scheme = "https" if ssl_context else "http"
+        super().__init__(address, Handler)
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        if self.ssl_context is not None:
+            # The handshake happens in the handler thread (on first read), not in the accept loop.
+            sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, addr
+
+    def handle_error(self, request, client_address):
+        if self.verbose:
+            super().handle_error(request, client_address)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description="IONOS Cloud API v6 backup-unit emulator (see docs/emulator.md)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default)")
+    parser.add_argument("--username", default=DEFAULT_USERNAME, help="Basic auth user (default %(default)s)")
+    parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Basic auth password (default %(default)s)")
+    parser.add_argument("--token", default=DEFAULT_TOKEN, help="Bearer token (default %(default)s)")
+    parser.add_argument("--provisioning-delay", type=float, default=DEFAULT_PROVISIONING_DELAY,
+                        help="seconds a write request takes to finish (default %(default)s)")
+    parser.add_argument("--no-request-tracking", dest="request_tracking", action="store_false", default=True,
+                        help="answer 404 on /requests/... like the real API does for backup units")
+    parser.add_argument("--request-tracking", dest="request_tracking", action="store_true",
+                        help="track requests on /requests/... (default)")
+    parser.add_argument("--rate-limit", type=int, default=None, metavar="PER_MINUTE",
+                        help="allow this many requests per minute on average (default: unlimited)")
+    parser.add_argument("--rate-burst", type=int, default=None, metavar="N",
+                        help="allow bursts of N requests (default: the per-minute rate)")
+    parser.add_argument("--tls-cert", default=None, help="PEM certificate: serve HTTPS")
+    parser.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
+    parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    parser.add_argument("--no-verbose", dest="verbose", action="store_false")
+    args = parser.parse_args(argv)
+    if args.provisioning_delay < 0:
+        parser.error("--provisioning-delay must not be negative")
+    if args.rate_limit is not None and args.rate_limit < 1:
+        parser.error("--rate-limit must be a positive integer")
+    if args.rate_burst is not None and args.rate_burst < 1:
+        parser.error("--rate-burst must be a positive integer")
+    if args.rate_burst is not None and args.rate_limit is None:
+        parser.error("--rate-burst needs --rate-limit")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    rate_limit = None
+    if args.rate_limit is not None:
+        rate_limit = {"per_minute": args.rate_limit, "burst": args.rate_burst or args.rate_limit}
+    state = EmulatorState(args.username, args.password, args.token, args.provisioning_delay,
+                          args.request_tracking, rate_limit)
+    ssl_context = None
+    if args.tls_cert:
+        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
+        except (OSError, ssl.SSLError) as exc:
+            sys.stderr.write("emulator: cannot load the TLS certificate or key: %s\n" % exc)
+            return 2
+    try:
+        server = EmulatorServer((args.host, args.port), state, args.verbose, ssl_context)
+    except OSError as exc:
+        sys.stderr.write("emulator: cannot listen on %s:%d: %s\n" % (args.host, args.port, exc))
+        return 2
+
+    stop = threading.Event()
+
+    def request_stop(_signum, _frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = "[%s]" % host
+    sys.stdout.write("%s://%s:%d%s\n" % (server.scheme, host, port, API_PREFIX))
+    sys.stdout.flush()
+    while not stop.wait(0.5):
+        pass
+    server.shutdown()
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
