@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Connection options shared by every module of the collection."""
+
+    DOCUMENTATION = r'''
+options:
+  api_url:
+    description:
+      - Base URL of the IONOS Cloud API v6.
+      - If not set, the value of the E(IONOS_API_URL) environment variable is used.
+    type: str
+    default: https://api.ionos.com/cloudapi/v6
+  username:
+    description:
+      - The IONOS Cloud user for basic authentication, used with O(password).
+      - If not set, the value of the E(IONOS_USERNAME) environment variable is used.
+      - Ignored when O(token) is set.
+    type: str
+  password:
+    description:
+      - The password of O(username).
+      - If not set, the value of the E(IONOS_PASSWORD) environment variable is used.
+    type: str
+  token:
+    description:
+      - An IONOS Cloud API token, sent as C(Authorization: Bearer).
+      - If not set, the value of the E(IONOS_TOKEN) environment variable is used.
+      - Takes precedence over O(username) and O(password).
+      - Either O(token), or O(username) and O(password) must be set; the module fails before
+        sending any request otherwise.
+    type: str
+  contract_number:
+    description:
+      - The contract to act on, sent as the C(X-Contract-Number) header. Needed only by users
+        with access to several contracts.
+      - If not set, the value of the E(IONOS_CONTRACT_NUMBER) environment variable is used.
+    type: int
+  validate_certs:
+    description:
+      - Whether to verify the API's TLS certificate.
+      - Setting it to V(false) makes the module warn, since credentials could then be
+        intercepted; prefer O(ca_path).
+      - If not set, the value of the E(IONOS_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - Path of a PEM bundle of CA certificates used to verify the API's certificate, for an
+        API behind a proxy or a private CA.
+      - If not set, the value of the E(IONOS_CA_PATH) environment variable is used.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each HTTP answer.
+    type: int
+    default: 30
+notes:
+  - Requests the API rate limits (HTTP 429) are retried after its C(Retry-After) time;
+    idempotent requests (GET, PUT, DELETE) are also retried on HTTP 502, 503, 504 and
+    network errors, with exponential backoff, for at most two minutes of waiting per request.
+  - A create or update whose answer is lost (network error, timeout, HTTP 5xx) is never sent
+    blindly again; the module reads the backup unit back and only resends the request when
+    the read proves it was not applied, so a retry can never create a second unit.
+requirements:
+  - requests
+'''

@@ -1,0 +1,310 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ionoscloud.backup contributors
+# BSD 2-Clause License (see https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+"""The backup unit resource: every behaviour the backupunit* modules share, in one place.
+
+Modules construct BackupUnitResource(module) and call one method: present(), absent(),
+info() or sso_url(). Those end the module run (exit_json / fail_json).
+"""
+
+from __future__ import annotations
+
+import copy
+from urllib.parse import quote
+
+from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
+    AnswerLost,
+    ApiError,
+    IonosError,
+)
+from ansible_collections.ionoscloud.backup.plugins.module_utils._common import (
+    client_from_module,
+    fail_with_error,
+)
+
+COLLECTION_PATH = '/backupunits'
+# depth=1 is the lowest depth at which list items carry their properties and metadata.
+LIST_DEPTH = 1
+# How often a POST/PATCH whose answer was lost may be sent again after a read-back proved it
+# was not applied. Each resend is preceded by that proof, so it can never duplicate a unit.
+MAX_WRITE_ATTEMPTS = 3
+# Shown in diffs instead of a password: the API never returns one, and it must never be printed.
+PASSWORD_BEFORE = '<write-only: current value not readable>'
+PASSWORD_AFTER = '<new password: not shown>'
+
+
+def unit_properties(unit):
+    return (unit or {}).get('properties') or {}
+
+
+def unit_state(unit):
+    return ((unit or {}).get('metadata') or {}).get('state')
+
+
+def public_unit(unit):
+    """A copy of the unit that can be returned: never a password, even if the API sent one."""
+    if unit is None:
+        return None
+    unit = copy.deepcopy(unit)
+    if isinstance(unit.get('properties'), dict):
+        unit['properties'].pop('password', None)
+    return unit
+
+
+class BackupUnitResource:
+    """Find, compare, create, update and delete backup units, with check mode and diff."""
+
+    def __init__(self, module, client=None):
+        self.module = module
+        self.client = client if client is not None else client_from_module(module)
+        self.changed = False
+
+    # ---- reads (usable on their own, e.g. by info modules) ---------------------------
+
+    def list(self):
+        """Every backup unit of the contract, with properties and metadata (one request)."""
+        body = self.client.get(COLLECTION_PATH, depth=LIST_DEPTH) or {}
+        return [item for item in body.get('items') or [] if isinstance(item, dict)]
+
+    def get(self, unit_id):
+        """The unit with this id, or None when it does not exist (one request)."""
+        try:
+            return self.client.get('%s/%s' % (COLLECTION_PATH, _path_part(unit_id)), depth=LIST_DEPTH)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def find(self, name=None, unit_id=None):
+        """The unit with this id, else with this name (one list request), or None.
+
+        Fails when several units carry the name, since the name is the only key the module has.
+        """
+        if unit_id:
+            return self.get(unit_id)
+        matches = [unit for unit in self.list() if unit_properties(unit).get('name') == name]
+        if len(matches) > 1:
+            raise IonosError('%d backup units are named %r (ids %s); use the id to pick one' % (
+                len(matches), name, ', '.join(sorted(str(unit.get('id')) for unit in matches))))
+        return matches[0] if matches else None
+
+    # ---- module entry points ----------------------------------------------------------
+
+    def present(self):
+        """Create the unit named `name`, or bring its email (and maybe password) in line."""
+        self._run(self._present)
+
+    def absent(self):
+        """Delete the unit named `name` if it exists."""
+        self._run(self._absent)
+
+    def info(self):
+        """Exit with `backupunits`: the unit with `id` or `name`, or every unit."""
+        def run():
+            params = self.module.params
+            if params.get('id') or params.get('name'):
+                unit = self.find(name=params.get('name'), unit_id=params.get('id'))
+                units = [unit] if unit else []
+            else:
+                units = self.list()
+            return dict(changed=False, backupunits=[public_unit(unit) for unit in units])
+        self._run(run)
+
+    def sso_url(self):
+        """Exit with `sso_url`: a single sign-on URL of the unit with `id` or `name`."""
+        def run():
+            params = self.module.params
+            unit = self.find(name=params.get('name'), unit_id=params.get('id'))
+            if unit is None:
+                raise IonosError('backup unit %s not found' % (
+                    'with id %r' % params['id'] if params.get('id') else repr(params.get('name'))))
+            body = self.client.get('%s/%s/ssourl' % (COLLECTION_PATH, _path_part(unit['id']))) or {}
+            if not body.get('ssoUrl'):
+                raise IonosError('the API returned no ssoUrl for backup unit %r' % unit['id'])
+            return dict(changed=False, sso_url=body['ssoUrl'])
+        self._run(run)
+
+    # ---- state=present ---------------------------------------------------------------
+
+    def _present(self):
+        unit = self.find(name=self.module.params['name'])
+        if unit is None:
+            return self._create()
+        return self._update(unit)
+
+    def _create(self):
+        params = self.module.params
+        if not params.get('backupunit_password'):
+            raise IonosError('backupunit_password is required to create backup unit %r' % params['name'])
+        wanted = {'name': params['name']}
+        if params.get('email') is not None:
+            wanted['email'] = params['email']
+        diff = dict(before={}, after=dict(wanted, password=PASSWORD_AFTER))
+        self.changed = True
+        if self.module.check_mode:
+            predicted = {'type': 'backupunit', 'properties': wanted,
+                         'metadata': {'state': 'AVAILABLE' if params['wait'] else 'BUSY'}}
+            return self._result(predicted, diff)
+
+        body = {'properties': dict(wanted, password=params['backupunit_password'])}
+        response = None
+        unit = None
+        for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+            try:
+                response = self.client.post(COLLECTION_PATH, body)
+                unit = response.body
+                break
+            except AnswerLost as lost:
+                # Read back by name: found means the POST applied and must not be sent again.
+                unit = self.find(name=params['name'])
+                if unit is not None:
+                    break
+                if attempt == MAX_WRITE_ATTEMPTS:
+                    raise lost.cause or lost
+        if not isinstance(unit, dict) or not unit.get('id'):
+            raise IonosError('the API accepted the new backup unit %r but returned no id' % params['name'])
+        if params['wait']:
+            unit = self._wait(unit['id'], response.location if response else None)
+        return self._result(unit, diff)
+
+    def _update(self, unit):
+        params = self.module.params
+        current = unit_properties(unit)
+        changes = {}
+        if params.get('email') is not None and params['email'] != current.get('email'):
+            changes['email'] = params['email']
+        if params['update_password'] == 'always' and params.get('backupunit_password'):
+            changes['password'] = params['backupunit_password']
+        if not changes:
+            return self._result(unit, None)
+
+        before = _comparable(current)
+        after = dict(before)
+        after.update((key, value) for key, value in changes.items() if key != 'password')
+        if 'password' in changes:
+            before['password'] = PASSWORD_BEFORE
+            after['password'] = PASSWORD_AFTER
+        diff = dict(before=before, after=after)
+        self.changed = True
+        if self.module.check_mode:
+            predicted = copy.deepcopy(unit)
+            predicted.setdefault('properties', {}).update(
+                (key, value) for key, value in changes.items() if key != 'password')
+            return self._result(predicted, diff)
+
+        path = '%s/%s' % (COLLECTION_PATH, _path_part(unit['id']))
+        response = None
+        for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+            try:
+                response = self.client.patch(path, changes)
+                break
+            except AnswerLost as lost:
+                # Read back: a new etag (or a unit now busy) proves the PATCH applied.
+                now = self.get(unit['id'])
+                if now is None:
+                    raise IonosError('backup unit %r disappeared while it was being updated' % params['name'])
+                if _applied_since(unit, now) or not _remaining_changes(now, changes):
+                    break
+                if attempt == MAX_WRITE_ATTEMPTS:
+                    raise lost.cause or lost
+                unit, changes = now, _remaining_changes(now, changes)
+        updated = response.body if response is not None and isinstance(response.body, dict) else None
+        if params['wait']:
+            updated = self._wait(unit['id'], response.location if response is not None else None)
+        elif updated is None:
+            updated = copy.deepcopy(unit)
+            updated.setdefault('properties', {}).update(
+                (key, value) for key, value in changes.items() if key != 'password')
+        return self._result(updated, diff)
+
+    # ---- state=absent ----------------------------------------------------------------
+
+    def _absent(self):
+        unit = self.find(name=self.module.params['name'])
+        if unit is None:
+            return self._result(None, None)
+        diff = dict(before=_comparable(unit_properties(unit)), after={})
+        self.changed = True
+        if self.module.check_mode:
+            return self._result(unit, diff)
+        try:
+            response = self.client.delete('%s/%s' % (COLLECTION_PATH, _path_part(unit['id'])))
+        except ApiError as exc:
+            if exc.status != 404:   # a 404 here means a retried DELETE had already applied
+                raise
+            response = None
+        if response is not None and self.module.params['wait']:
+            self._wait(unit['id'], response.location, gone=True)
+        return self._result(unit, diff)
+
+    # ---- helpers ---------------------------------------------------------------------
+
+    def _wait(self, unit_id, location, gone=False):
+        """Wait for the write to finish; return the unit as it is then (None when gone).
+
+        Follows the request's status URL; when the API does not track it (404, or no
+        Location), polls the unit until it is AVAILABLE, or gone for a delete.
+        """
+        client = self.client
+        deadline = client.deadline(self.module.params['wait_timeout'])
+        if location and client.wait_for_request(location, deadline):
+            return None if gone else self.get(unit_id)
+
+        def check():
+            unit = self.get(unit_id)
+            if gone:
+                return True if unit is None else None
+            if unit is None:
+                raise IonosError('backup unit %s disappeared while waiting for it' % unit_id)
+            if unit_state(unit) in ('FAILED', 'FAILED_UPDATING', 'FAILED_SUSPENDED'):
+                raise IonosError('backup unit %s is in state %s' % (unit_id, unit_state(unit)))
+            return unit if unit_state(unit) == 'AVAILABLE' else None
+
+        result = client.poll(check, deadline, 'backup unit %s to %s' % (
+            unit_id, 'be deleted' if gone else 'become AVAILABLE'))
+        return None if gone else result
+
+    def _result(self, unit, diff):
+        result = dict(changed=self.changed, backupunit=public_unit(unit))
+        if diff is not None and self.module._diff:
+            result['diff'] = diff
+        return result
+
+    def _run(self, action):
+        try:
+            result = action()
+        except IonosError as exc:
+            fail_with_error(self.module, exc, changed=self.changed)
+        else:
+            self.module.exit_json(**result)
+
+
+def _path_part(value):
+    """An id as a URL path segment: ids are UUIDs; anything else is quoted, never a path."""
+    return quote(str(value), safe='')
+
+
+def _comparable(properties):
+    """The properties a diff shows: name and email (never a password)."""
+    return {key: properties.get(key) for key in ('name', 'email') if properties.get(key) is not None}
+
+
+def _applied_since(before, now):
+    """True when `now` shows a modification after `before` (new etag, or a pending request)."""
+    old = (before.get('metadata') or {})
+    new = (now.get('metadata') or {})
+    if old.get('etag') and new.get('etag') and old['etag'] != new['etag']:
+        return True
+    if old.get('lastModifiedDate') and new.get('lastModifiedDate') \
+            and old['lastModifiedDate'] != new['lastModifiedDate']:
+        return True
+    busy = ('BUSY', 'UPDATING')
+    return new.get('state') in busy and old.get('state') not in busy
+
+
+def _remaining_changes(now, changes):
+    """The changes `now` does not show yet. A password can never be seen, so it always remains."""
+    current = unit_properties(now)
+    return {key: value for key, value in changes.items() if key == 'password' or current.get(key) != value}

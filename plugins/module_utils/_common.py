@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) ionoscloud.backup contributors
+# BSD 2-Clause License (see https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+"""What every module of the collection shares: the connection options and the client built from them.
+
+The options are documented once, in the `ionoscloud.backup.auth` doc fragment.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
+    DEFAULT_API_URL,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    ApiClient,
+)
+
+
+def auth_argument_spec():
+    """The connection options with their environment fallbacks (a new dict on every call)."""
+    return dict(
+        api_url=dict(type='str', default=DEFAULT_API_URL, fallback=(env_fallback, ['IONOS_API_URL'])),
+        username=dict(type='str', fallback=(env_fallback, ['IONOS_USERNAME'])),
+        password=dict(type='str', no_log=True, fallback=(env_fallback, ['IONOS_PASSWORD'])),
+        token=dict(type='str', no_log=True, fallback=(env_fallback, ['IONOS_TOKEN'])),
+        contract_number=dict(type='int', fallback=(env_fallback, ['IONOS_CONTRACT_NUMBER'])),
+        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['IONOS_VALIDATE_CERTS'])),
+        ca_path=dict(type='path', fallback=(env_fallback, ['IONOS_CA_PATH'])),
+        timeout=dict(type='int', default=30),
+    )
+
+
+def client_from_module(module):
+    """An ApiClient for the module's connection options; fails the module on bad options.
+
+    Checks happen before any request: the requests library, credentials, timeout.
+    """
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    params = module.params
+    token = params.get('token')
+    username = params.get('username')
+    password = params.get('password')
+    if not token and not (username and password):
+        module.fail_json(
+            msg='No credentials: set token (or IONOS_TOKEN), or both username and password '
+                '(or IONOS_USERNAME and IONOS_PASSWORD)',
+            error={'kind': 'options', 'message': 'missing credentials'})
+    if params.get('timeout') is not None and params['timeout'] <= 0:
+        module.fail_json(msg='timeout must be a positive number of seconds, got %s' % params['timeout'],
+                         error={'kind': 'options', 'message': 'invalid timeout'})
+    if not params.get('validate_certs', True):
+        module.warn('validate_certs is false: the API certificate is not verified, so credentials can be '
+                    'intercepted. Prefer ca_path with the CA bundle that signs the API certificate.')
+    return ApiClient(
+        api_url=params.get('api_url'),
+        username=username,
+        password=password,
+        token=token,
+        contract_number=params.get('contract_number'),
+        validate_certs=params.get('validate_certs', True),
+        ca_path=params.get('ca_path'),
+        timeout=params.get('timeout') or 30,
+    )
+
+
+def fail_with_error(module, error, **result):
+    """Fail the module with an IonosError: one-line msg plus the structured `error` key."""
+    module.fail_json(msg=str(error), error=error.to_dict(), **result)

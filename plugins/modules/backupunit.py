@@ -1,0 +1,198 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: backupunit
+short_description: Create, update and delete IONOS Cloud backup units
+version_added: 1.0.0
+description:
+  - Create, update or delete a backup unit of the IONOS Cloud API v6.
+  - The name identifies the unit. Names are unique per contract and cannot be changed; a unit
+    is never deleted and recreated to apply a change, because deleting a unit destroys all
+    of its backups.
+  - An existing unit's email is changed in place. Its password is write-only in the API, so
+    it is only set again when O(update_password=always).
+author:
+  - ionoscloud.backup maintainers
+options:
+  name:
+    description:
+      - Name of the backup unit. Together with the contract number it forms the unit's login
+        C(<contract number>-<name>).
+    type: str
+    required: true
+  email:
+    description:
+      - Address that receives the unit's service reports. It need not be the API user's address.
+      - Left unchanged on an existing unit when not set.
+    type: str
+    aliases: [backupunit_email]
+  backupunit_password:
+    description:
+      - Password of the backup unit's login. Required to create a unit.
+      - The API never returns it, so it cannot be compared; see O(update_password).
+    type: str
+  update_password:
+    description:
+      - V(on_create) sets O(backupunit_password) only when the unit is created.
+      - V(always) sets it on every run, and the task then reports a change.
+    type: str
+    choices: [always, on_create]
+    default: on_create
+  state:
+    description:
+      - V(present) creates the unit or updates it in place; V(absent) deletes it, with all its backups.
+    type: str
+    choices: [present, absent]
+    default: present
+  wait:
+    description:
+      - Wait until the API has finished the change, and return the unit as it is then.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait when O(wait=true).
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - ionoscloud.backup.auth
+  - ionoscloud.backup.attributes
+  - ionoscloud.backup.attributes.actiongroup_all
+  - ionoscloud.backup.attributes.idempotent
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Only reads; predicts RV(ignore:changed) as a real run would and returns the predicted unit.
+  diff_mode:
+    support: full
+    details:
+      - Shows the unit's name and email before and after. A password shows only as a placeholder,
+        and only when it would be set.
+seealso:
+  - module: ionoscloud.backup.backupunit_info
+  - module: ionoscloud.backup.backupunit_sso_url
+  - name: IONOS Cloud API v6 backup units
+    description: The API operations this module uses.
+    link: https://api.ionos.com/docs/cloud/v6/#tag/Backup-units
+'''
+
+EXAMPLES = r'''
+- name: Create a backup unit, or set its email if it exists
+  ionoscloud.backup.backupunit:
+    name: webservers
+    email: backup-reports@example.com
+    backupunit_password: "{{ vault_backupunit_password }}"
+
+- name: Rotate the password of an existing unit
+  ionoscloud.backup.backupunit:
+    name: webservers
+    backupunit_password: "{{ vault_new_backupunit_password }}"
+    update_password: always
+
+- name: Share the connection options between tasks
+  module_defaults:
+    group/ionoscloud.backup.all:
+      token: "{{ vault_ionos_token }}"
+      contract_number: 31721234
+  block:
+    - name: Delete a backup unit and all of its backups
+      ionoscloud.backup.backupunit:
+        name: old-unit
+        state: absent
+'''
+
+RETURN = r'''
+backupunit:
+  description:
+    - The backup unit after the change; read again when O(wait=true). Never holds a password.
+    - In check mode, the predicted unit (without RV(backupunit.id) when it would be created).
+    - For O(state=absent), the unit as it was before deletion, or V(null) when none existed.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The unit's id.
+      type: str
+      returned: when the unit exists
+      sample: 3f7a1c2e-93b4-4d6e-8a1f-5b2c9d0e7f61
+    type:
+      description: Always V(backupunit).
+      type: str
+      returned: success
+      sample: backupunit
+    href:
+      description: The unit's URL in the API.
+      type: str
+      returned: when the unit exists
+      sample: https://api.ionos.com/cloudapi/v6/backupunits/3f7a1c2e-93b4-4d6e-8a1f-5b2c9d0e7f61
+    metadata:
+      description: The API's metadata about the unit.
+      type: dict
+      returned: success
+      sample:
+        state: AVAILABLE
+        etag: 45480eb3fbfc31f1d916c1eaa4abdcc3
+        createdDate: "2026-01-15T10:22:09Z"
+        createdBy: admin@example.com
+        lastModifiedDate: "2026-01-15T10:22:09Z"
+    properties:
+      description: The unit's properties.
+      type: dict
+      returned: success
+      contains:
+        name:
+          description: The unit's name.
+          type: str
+          returned: success
+          sample: webservers
+        email:
+          description: The address that receives service reports.
+          type: str
+          returned: when set
+          sample: backup-reports@example.com
+error:
+  description: What failed, when the module fails on an API, network or wait error.
+  returned: failure
+  type: dict
+  sample:
+    kind: api
+    status: 422
+    code: "200"
+    message: "[VDC-5-1921] The attribute 'email' is invalid"
+    hint: the API rejected a value; fix the option named in the message
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit import BackupUnitResource
+from ansible_collections.ionoscloud.backup.plugins.module_utils._common import auth_argument_spec
+
+
+def main():
+    argument_spec = auth_argument_spec()
+    argument_spec.update(
+        name=dict(type='str', required=True),
+        email=dict(type='str', aliases=['backupunit_email']),
+        backupunit_password=dict(type='str', no_log=True),
+        update_password=dict(type='str', choices=['always', 'on_create'], default='on_create', no_log=False),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        wait=dict(type='bool', default=True),
+        wait_timeout=dict(type='int', default=600),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    resource = BackupUnitResource(module)
+    if module.params['state'] == 'present':
+        resource.present()
+    else:
+        resource.absent()
+
+
+if __name__ == '__main__':
+    main()
