@@ -919,6 +919,17 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(Response(404, body))
         except DropConnection:
             self.close_connection = True
+        except (ConnectionError, socket.timeout, ssl.SSLError):
+            raise
+        except Exception:  # a bug in the emulator must not look like a hung API
+            if self.server.verbose:
+                import traceback
+                traceback.print_exc()
+            self.close_connection = True
+            try:
+                self.send(Response(500, error_body(500, "[VDC-5-0] Emulator error", True)))
+            except OSError:
+                pass
 
     # -- the API --------------------------------------------------------------------------------
 

@@ -1,0 +1,53 @@
+# Copyright (c) 2025, the ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures for the emulator's own tests: real servers in subprocesses, real HTTP."""
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from harness import Emulator  # noqa: E402  (needs the path above)
+
+FAST_DELAY = 0.05
+
+
+@pytest.fixture(scope="module")
+def emulator_process():
+    with Emulator(provisioning_delay=FAST_DELAY) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emu(emulator_process):
+    """A running emulator in its start-up state."""
+    emulator_process.reset()
+    return emulator_process
+
+
+def create_unit(emu, name, email="ops@example.com", password="S3cret-pass", headers=None):
+    properties = {"name": name}
+    if email is not None:
+        properties["email"] = email
+    if password is not None:
+        properties["password"] = password
+    status, response_headers, body = emu.api("POST", "/backupunits", {"properties": properties}, headers=headers)
+    assert status == 202, body
+    return body, response_headers
+
+
+def unit_state(emu, unit_id, headers=None):
+    status, _headers, body = emu.api("GET", "/backupunits/" + unit_id, headers=headers)
+    return body["metadata"]["state"] if status == 200 else status
+
+
+def wait_for_state(emu, unit_id, wanted, headers=None, timeout=30):
+    return emu.wait_until(lambda: unit_state(emu, unit_id, headers) == wanted, timeout=timeout)
+
+
+def request_id_of(location):
+    parts = location.rstrip("/").split("/")
+    assert parts[-1] == "status" and parts[-3] == "requests", location
+    return parts[-2]

@@ -1,0 +1,276 @@
+# Copyright (c) 2025, the ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every operation of the backup-unit API, over real HTTP."""
+
+import http.client
+import json
+import re
+import time
+import uuid
+from urllib.parse import urlsplit
+
+from conftest import create_unit, request_id_of, wait_for_state
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+RATE_HEADERS = ("x-ratelimit-remaining", "x-ratelimit-limit", "x-ratelimit-burst")
+
+
+def test_empty_list(emu):
+    status, headers, body = emu.api("GET", "/backupunits")
+    assert status == 200
+    assert body == {"id": "backupunits", "type": "collection", "href": emu.url + "/backupunits", "items": []}
+    assert headers["content-type"] == "application/json"
+    for name in RATE_HEADERS:
+        assert int(headers[name]) > 0
+
+
+def test_create_returns_busy_unit_with_location_and_no_password(emu):
+    body, headers = create_unit(emu, "unit-a", email="a@example.com", password="top-secret-1")
+    assert UUID_RE.match(body["id"])
+    assert body["type"] == "backupunit"
+    assert body["href"] == emu.url + "/backupunits/" + body["id"]
+    assert body["properties"] == {"name": "unit-a", "email": "a@example.com"}
+    assert body["metadata"]["state"] == "BUSY"
+    for field in ("etag", "createdDate", "createdBy", "lastModifiedDate", "lastModifiedBy"):
+        assert body["metadata"][field], field
+    assert body["metadata"]["createdBy"] == emu.username
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", body["metadata"]["createdDate"])
+    location = headers["location"]
+    assert location.startswith(emu.url + "/requests/") and location.endswith("/status")
+    assert UUID_RE.match(request_id_of(location))
+    assert headers["etag"] == '"%s"' % body["metadata"]["etag"]
+    assert "top-secret-1" not in json.dumps(body)
+
+
+def test_unit_becomes_available_and_is_listed(emu):
+    body, _headers = create_unit(emu, "unit-b")
+    wait_for_state(emu, body["id"], "AVAILABLE")
+    status, headers, unit = emu.api("GET", "/backupunits/" + body["id"])
+    assert status == 200
+    assert unit["properties"] == body["properties"]
+    assert unit["metadata"]["state"] == "AVAILABLE"
+    assert headers["etag"] == '"%s"' % unit["metadata"]["etag"]
+    for name in RATE_HEADERS:
+        assert name in headers
+
+
+def test_list_depth_zero_gives_references_and_depth_one_full_units(emu):
+    first, _ = create_unit(emu, "first")
+    second, _ = create_unit(emu, "second")
+    _status, _headers, shallow = emu.api("GET", "/backupunits")
+    assert shallow["items"] == [
+        {"id": first["id"], "type": "backupunit", "href": emu.url + "/backupunits/" + first["id"]},
+        {"id": second["id"], "type": "backupunit", "href": emu.url + "/backupunits/" + second["id"]},
+    ]
+    for depth in ("1", "2", "10"):
+        _status, headers, deep = emu.api("GET", "/backupunits?depth=" + depth)
+        assert [item["properties"]["name"] for item in deep["items"]] == ["first", "second"]
+        assert all("metadata" in item for item in deep["items"])
+        assert "etag" not in headers
+
+
+def test_pretty_default_indents_and_pretty_false_is_compact(emu):
+    create_unit(emu, "pretty-unit")
+    _status, _headers, pretty_text = emu.raw("GET", emu.url + "/backupunits?depth=1", headers=emu.auth_header())
+    _status, _headers, compact_text = emu.raw("GET", emu.url + "/backupunits?depth=1&pretty=false",
+                                              headers=emu.auth_header())
+    assert b'\n  "items" : [' in pretty_text
+    assert b"\n" not in compact_text
+    assert json.loads(pretty_text) == json.loads(compact_text)
+    _status, _headers, single = emu.raw("GET", emu.url + "/backupunits?pretty=FALSE", headers=emu.auth_header())
+    assert b"\n" not in single
+
+
+def test_unknown_query_parameters_are_ignored(emu):
+    create_unit(emu, "filtered")
+    status, _headers, body = emu.api("GET", "/backupunits?depth=1&filter.name=nope&orderBy=name&maxResults=1")
+    assert status == 200
+    assert [item["properties"]["name"] for item in body["items"]] == ["filtered"]
+
+
+def test_bearer_token_works_like_basic(emu):
+    body, _ = create_unit(emu, "token-unit")
+    status, _headers, unit = emu.api("GET", "/backupunits/" + body["id"], auth="token")
+    assert status == 200
+    assert unit["properties"]["name"] == "token-unit"
+
+
+def test_put_replaces_properties_and_keeps_name(emu):
+    body, _ = create_unit(emu, "put-unit", email="old@example.com")
+    wait_for_state(emu, body["id"], "AVAILABLE")
+    old_hash = emu.units()[0]["password_sha256"]
+    status, headers, updated = emu.api("PUT", "/backupunits/" + body["id"],
+                                       {"properties": {"name": "put-unit", "email": "new@example.com"}})
+    assert status == 202
+    assert updated["properties"] == {"name": "put-unit", "email": "new@example.com"}
+    assert updated["metadata"]["state"] == "BUSY"
+    assert updated["metadata"]["etag"] != body["metadata"]["etag"]
+    assert headers["location"].startswith(emu.url + "/requests/")
+    # an omitted password is kept, an omitted email is removed (full replacement)
+    assert emu.units()[0]["password_sha256"] == old_hash
+    status, _headers, updated = emu.api("PUT", "/backupunits/" + body["id"],
+                                        {"properties": {"name": "put-unit", "password": "n3w-pass"}})
+    assert status == 202
+    assert updated["properties"] == {"name": "put-unit"}
+    assert emu.units()[0]["password_sha256"] != old_hash
+    wait_for_state(emu, body["id"], "AVAILABLE")
+
+
+def test_patch_changes_only_given_properties(emu):
+    body, _ = create_unit(emu, "patch-unit", email="old@example.com", password="first-pass")
+    before = emu.units()[0]["password_sha256"]
+    status, headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"email": "new@example.com"})
+    assert status == 202
+    assert updated["properties"] == {"name": "patch-unit", "email": "new@example.com"}
+    assert headers["location"].endswith("/status")
+    assert emu.units()[0]["password_sha256"] == before
+    status, _headers, updated = emu.api("PATCH", "/backupunits/" + body["id"],
+                                        {"name": "patch-unit", "password": "second-pass"})
+    assert status == 202
+    assert "second-pass" not in json.dumps(updated)
+    assert emu.units()[0]["password_sha256"] != before
+    wait_for_state(emu, body["id"], "AVAILABLE")
+    _status, _headers, unit = emu.api("GET", "/backupunits/" + body["id"])
+    assert unit["properties"]["email"] == "new@example.com"
+
+
+def test_etag_changes_on_every_write(emu):
+    body, _ = create_unit(emu, "etag-unit")
+    etags = [body["metadata"]["etag"]]
+    for email in ("b@example.com", "c@example.com"):
+        _status, _headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"email": email})
+        etags.append(updated["metadata"]["etag"])
+    assert len(set(etags)) == 3
+
+
+def test_last_modified_moves_on_update(emu):
+    body, _ = create_unit(emu, "dates")
+    wait_for_state(emu, body["id"], "AVAILABLE")
+    time.sleep(0.05)  # dates have millisecond resolution
+    _status, _headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"email": "x@example.com"})
+    assert updated["metadata"]["createdDate"] == body["metadata"]["createdDate"]
+    assert updated["metadata"]["lastModifiedDate"] > body["metadata"]["lastModifiedDate"]
+
+
+def test_delete_answers_202_without_body_and_unit_disappears(emu):
+    body, _ = create_unit(emu, "doomed")
+    status, headers, data = emu.raw("DELETE", emu.url + "/backupunits/" + body["id"], headers=emu.auth_header())
+    assert status == 202
+    assert data == b""
+    assert headers["content-length"] == "0"
+    assert headers["location"].startswith(emu.url + "/requests/")
+    for name in RATE_HEADERS:
+        assert name in headers
+    wait_for_state(emu, body["id"], 404)
+    assert emu.api("GET", "/backupunits")[2]["items"] == []
+    assert emu.units() == []
+
+
+def test_sso_url_is_fresh_each_call(emu):
+    body, _ = create_unit(emu, "sso")
+    urls = set()
+    for _ in range(3):
+        status, headers, data = emu.api("GET", "/backupunits/%s/ssourl" % body["id"])
+        assert status == 200
+        assert set(data) == {"ssoUrl"}
+        assert re.match(r"^https://backup\.ionos\.com/api/2/idp/external-login#ott=[A-Za-z0-9_%-]{20,}"
+                        r"&targetURI=https://backup\.ionos\.com/bc$", data["ssoUrl"])
+        assert "etag" not in headers
+        urls.add(data["ssoUrl"])
+    assert len(urls) == 3
+    assert emu.api("GET", "/backupunits/%s/ssourl" % uuid.uuid4())[0] == 404
+
+
+def test_request_status_and_request_shapes(emu):
+    body, headers = create_unit(emu, "tracked", password="hidden-pass-9")
+    request_id = request_id_of(headers["location"])
+    status, status_headers, request_status = emu.api("GET", "/requests/%s/status" % request_id)
+    assert status == 200
+    assert request_status["id"] == request_id
+    assert request_status["type"] == "request-status"
+    assert request_status["href"] == headers["location"]
+    assert request_status["metadata"]["status"] in ("QUEUED", "RUNNING", "DONE")
+    assert status_headers["etag"] == '"%s"' % request_status["metadata"]["etag"]
+    target = request_status["metadata"]["targets"][0]
+    assert target["target"] == {"id": body["id"], "type": "backupunit", "href": body["href"]}
+    emu.wait_until(lambda: emu.api("GET", "/requests/%s/status" % request_id)[2]["metadata"]["status"] == "DONE")
+    status, _headers, request = emu.api("GET", "/requests/" + request_id)
+    assert status == 200
+    assert request["type"] == "request"
+    assert request["href"] == emu.url + "/requests/" + request_id
+    assert request["metadata"]["requestStatus"]["metadata"]["status"] == "DONE"
+    assert request["metadata"]["createdBy"] == emu.username
+    assert request["properties"]["method"] == "POST"
+    assert request["properties"]["url"] == emu.url + "/backupunits"
+    assert json.loads(request["properties"]["body"])["properties"]["name"] == "tracked"
+    assert "hidden-pass-9" not in json.dumps(request)
+
+
+def test_hrefs_and_location_follow_the_host_header(emu):
+    proxy = {"Host": "proxy.example.test:8443"}
+    body, headers = create_unit(emu, "proxied", headers=proxy)
+    assert body["href"] == "http://proxy.example.test:8443/cloudapi/v6/backupunits/" + body["id"]
+    assert headers["location"].startswith("http://proxy.example.test:8443/cloudapi/v6/requests/")
+    _status, _headers, listing = emu.api("GET", "/backupunits", headers=proxy)
+    assert listing["href"] == "http://proxy.example.test:8443/cloudapi/v6/backupunits"
+    assert listing["items"][0]["href"] == body["href"]
+    # the same cached unit rendered for another host
+    _status, _headers, direct = emu.api("GET", "/backupunits")
+    assert direct["items"][0]["href"] == emu.url + "/backupunits/" + body["id"]
+
+
+def test_contract_number_partitions_units(emu):
+    contract_a = {"X-Contract-Number": "31000001"}
+    contract_b = {"X-Contract-Number": "31000002"}
+    unit_a, _ = create_unit(emu, "same-name", headers=contract_a)
+    unit_b, _ = create_unit(emu, "same-name", headers=contract_b)
+    unit_default, _ = create_unit(emu, "same-name")
+    assert len({unit_a["id"], unit_b["id"], unit_default["id"]}) == 3
+    listing = emu.api("GET", "/backupunits", headers=contract_a)[2]
+    assert [item["id"] for item in listing["items"]] == [unit_a["id"]]
+    assert emu.api("GET", "/backupunits/" + unit_a["id"], headers=contract_b)[0] == 404
+    assert emu.api("GET", "/backupunits/" + unit_a["id"])[0] == 404
+    assert emu.api("GET", "/backupunits/" + unit_a["id"], headers=contract_a)[0] == 200
+    contracts = sorted((u["contract"] or 0) for u in emu.units())
+    assert contracts == [0, 31000001, 31000002]
+    logged = [entry["contract"] for entry in emu.log() if entry["method"] == "POST"]
+    assert logged == [31000001, 31000002, None]
+
+
+def test_password_never_in_any_response(emu):
+    secret = "Never-Return-Me-42"
+    body, headers = create_unit(emu, "secretive", password=secret)
+    request_id = request_id_of(headers["location"])
+    emu.api("PUT", "/backupunits/" + body["id"], {"properties": {"name": "secretive", "password": secret}})
+    emu.api("PATCH", "/backupunits/" + body["id"], {"password": secret})
+    texts = []
+    for path in ("/backupunits", "/backupunits?depth=1", "/backupunits/" + body["id"],
+                 "/requests/" + request_id, "/requests/%s/status" % request_id):
+        texts.append(emu.raw("GET", emu.url + path, headers=emu.auth_header())[2])
+    texts.append(json.dumps(emu.units()).encode())
+    texts.append(json.dumps(emu.log()).encode())
+    for text in texts:
+        assert secret.encode() not in text
+        assert b'"password"' not in text or b'*****' in text
+
+
+def test_keep_alive_serves_many_requests_on_one_connection(emu):
+    create_unit(emu, "kept")
+    parts = urlsplit(emu.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        for _ in range(20):
+            conn.request("GET", parts.path + "/backupunits?depth=1", headers=emu.auth_header())
+            response = conn.getresponse()
+            assert response.status == 200
+            assert response.getheader("Connection") != "close"
+            assert json.loads(response.read())["items"][0]["properties"]["name"] == "kept"
+        # an error with a body the server never reads must not break the connection either
+        conn.request("POST", parts.path + "/backupunits", body=b"not json at all", headers={})
+        response = conn.getresponse()
+        assert response.status == 401
+        response.read()
+        conn.request("GET", parts.path + "/backupunits", headers=emu.auth_header())
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
