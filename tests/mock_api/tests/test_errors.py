@@ -4,11 +4,13 @@
 
 import base64
 import json
-import uuid
 
 import pytest
 
 from conftest import create_unit
+
+# a well-formed id that no unit or request has
+MISSING_ID = "0b9c6a1e-6f2d-4c55-9b0e-3a3f3d1c2b7a"
 
 
 def assert_envelope(status, headers, body, expected_status, message_part=None):
@@ -54,13 +56,13 @@ def test_401_before_anything_else_and_nothing_created(emu):
 
 
 @pytest.mark.parametrize("method,path", [
-    ("GET", "/backupunits/%s" % uuid.uuid4()),
-    ("PUT", "/backupunits/%s" % uuid.uuid4()),
-    ("PATCH", "/backupunits/%s" % uuid.uuid4()),
-    ("DELETE", "/backupunits/%s" % uuid.uuid4()),
-    ("GET", "/backupunits/%s/ssourl" % uuid.uuid4()),
-    ("GET", "/requests/%s" % uuid.uuid4()),
-    ("GET", "/requests/%s/status" % uuid.uuid4()),
+    ("GET", "/backupunits/%s" % MISSING_ID),
+    ("PUT", "/backupunits/%s" % MISSING_ID),
+    ("PATCH", "/backupunits/%s" % MISSING_ID),
+    ("DELETE", "/backupunits/%s" % MISSING_ID),
+    ("GET", "/backupunits/%s/ssourl" % MISSING_ID),
+    ("GET", "/requests/%s" % MISSING_ID),
+    ("GET", "/requests/%s/status" % MISSING_ID),
     ("GET", "/datacenters"),
     ("GET", "/backupunits/a/b/c"),
     ("GET", ""),

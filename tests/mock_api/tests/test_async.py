@@ -1,0 +1,138 @@
+# Copyright (c) 2025, the ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The asynchronous request model: QUEUED -> RUNNING -> DONE/FAILED, unit states, tracking off."""
+
+from conftest import create_unit, request_id_of, unit_state, wait_for_state
+
+
+def request_status(emu, request_id):
+    status, _headers, body = emu.api("GET", "/requests/%s/status" % request_id)
+    assert status == 200, body
+    return body["metadata"]["status"]
+
+
+def test_request_runs_then_done_and_unit_goes_busy_then_available(emu):
+    emu.configure(provisioning_delay=1.0)
+    unit, headers = create_unit(emu, "slow")
+    request_id = request_id_of(headers["location"])
+    # well inside the delay (generous: the first call happens right after the 202)
+    assert request_status(emu, request_id) in ("QUEUED", "RUNNING")
+    assert unit_state(emu, unit["id"]) == "BUSY"
+    emu.wait_until(lambda: request_status(emu, request_id) == "DONE", timeout=30)
+    assert unit_state(emu, unit["id"]) == "AVAILABLE"
+
+
+def test_later_requests_on_a_unit_queue_behind_earlier_ones(emu):
+    emu.configure(provisioning_delay=2.0)
+    unit, first = create_unit(emu, "queued")
+    _status, second, _body = emu.api("PATCH", "/backupunits/" + unit["id"], {"email": "q@example.com"})
+    first_id, second_id = request_id_of(first["location"]), request_id_of(second["location"])
+    assert request_status(emu, first_id) == "RUNNING"
+    assert request_status(emu, second_id) == "QUEUED"
+    emu.configure(provisioning_delay=0)  # only affects new requests
+    emu.wait_until(lambda: request_status(emu, first_id) == "DONE", timeout=30)
+    # the unit stays BUSY until its last request finished
+    if request_status(emu, second_id) != "DONE":
+        assert unit_state(emu, unit["id"]) == "BUSY"
+    emu.wait_until(lambda: request_status(emu, second_id) == "DONE", timeout=30)
+    assert unit_state(emu, unit["id"]) == "AVAILABLE"
+
+
+def test_deleted_unit_stays_until_its_request_is_done(emu):
+    emu.configure(provisioning_delay=1.0)
+    unit, _ = create_unit(emu, "deleting")
+    emu.configure(provisioning_delay=0)
+    wait_for_state(emu, unit["id"], "AVAILABLE")
+    emu.configure(provisioning_delay=1.0)
+    status, headers, _ = emu.api("DELETE", "/backupunits/" + unit["id"])
+    assert status == 202
+    request_id = request_id_of(headers["location"])
+    assert unit_state(emu, unit["id"]) == "BUSY"
+    emu.wait_until(lambda: request_status(emu, request_id) == "DONE", timeout=30)
+    assert unit_state(emu, unit["id"]) == 404
+    # the request outlives the unit
+    status, _headers, body = emu.api("GET", "/requests/" + request_id)
+    assert status == 200
+    assert body["properties"]["method"] == "DELETE"
+
+
+def test_zero_delay_finishes_at_the_next_call(emu):
+    emu.configure(provisioning_delay=0)
+    unit, headers = create_unit(emu, "instant")
+    assert unit["metadata"]["state"] == "BUSY"
+    assert request_status(emu, request_id_of(headers["location"])) == "DONE"
+    assert unit_state(emu, unit["id"]) == "AVAILABLE"
+
+
+def test_request_tracking_off_answers_404_but_units_still_progress(emu):
+    unit, headers = create_unit(emu, "untracked-before")
+    request_id = request_id_of(headers["location"])
+    emu.configure(request_tracking=False)
+    for path in ("/requests/%s/status" % request_id, "/requests/" + request_id):
+        status, _headers, body = emu.api("GET", path)
+        assert status == 404
+        assert body["httpStatus"] == 404
+    unit, headers = create_unit(emu, "untracked")
+    assert "/requests/" in headers["location"]  # the real API still sends Location
+    wait_for_state(emu, unit["id"], "AVAILABLE")
+    emu.configure(request_tracking=True)
+    assert request_status(emu, request_id_of(headers["location"])) == "DONE"
+
+
+def test_request_tracking_off_from_the_command_line():
+    from harness import Emulator
+    with Emulator(request_tracking=False, provisioning_delay=0) as emu:
+        assert emu.config()["request_tracking"] is False
+        _unit, headers = create_unit(emu, "cli")
+        assert emu.api("GET", "/requests/%s/status" % request_id_of(headers["location"]))[0] == 404
+        emu.reset()
+        assert emu.config()["request_tracking"] is False
+
+
+def test_fail_next_write_fails_only_the_next_write(emu):
+    emu.configure(fail_next_write="Provisioning failed: quota exceeded")
+    unit, headers = create_unit(emu, "failing")
+    assert emu.config()["fail_next_write"] is None
+    request_id = request_id_of(headers["location"])
+    emu.wait_until(lambda: request_status(emu, request_id) == "FAILED", timeout=30)
+    _status, _headers, body = emu.api("GET", "/requests/%s/status" % request_id)
+    assert body["metadata"]["message"] == "Provisioning failed: quota exceeded"
+    assert body["metadata"]["targets"][0]["status"] == "FAILED"
+    assert unit_state(emu, unit["id"]) == "FAILED"
+    # the next write succeeds and heals the unit
+    _status, headers, _body = emu.api("PATCH", "/backupunits/" + unit["id"], {"email": "ok@example.com"})
+    emu.wait_until(lambda: request_status(emu, request_id_of(headers["location"])) == "DONE", timeout=30)
+    assert unit_state(emu, unit["id"]) == "AVAILABLE"
+
+
+def test_failed_update_restores_the_previous_properties(emu):
+    unit, _ = create_unit(emu, "restore", email="before@example.com", password="pass-one")
+    wait_for_state(emu, unit["id"], "AVAILABLE")
+    before = emu.units()[0]
+    emu.configure(fail_next_write="update failed")
+    status, _headers, body = emu.api("PATCH", "/backupunits/" + unit["id"],
+                                     {"email": "after@example.com", "password": "pass-two"})
+    assert status == 202
+    assert body["properties"]["email"] == "after@example.com"
+    wait_for_state(emu, unit["id"], "FAILED")
+    after = emu.units()[0]
+    assert (after["email"], after["password_sha256"]) == (before["email"], before["password_sha256"])
+
+
+def test_failed_delete_keeps_the_unit(emu):
+    unit, _ = create_unit(emu, "survivor")
+    wait_for_state(emu, unit["id"], "AVAILABLE")
+    emu.configure(fail_next_write="delete failed")
+    status, headers, _ = emu.api("DELETE", "/backupunits/" + unit["id"])
+    assert status == 202
+    request_id = request_id_of(headers["location"])
+    emu.wait_until(lambda: request_status(emu, request_id) == "FAILED", timeout=30)
+    assert unit_state(emu, unit["id"]) == "FAILED"
+    assert emu.api("DELETE", "/backupunits/" + unit["id"])[0] == 202
+    wait_for_state(emu, unit["id"], 404)
+
+
+def test_rejected_write_does_not_consume_fail_next_write(emu):
+    emu.configure(fail_next_write="boom")
+    assert emu.api("POST", "/backupunits", {"properties": {}})[0] == 422
+    assert emu.config()["fail_next_write"] == "boom"

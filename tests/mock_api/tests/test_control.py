@@ -1,0 +1,133 @@
+# Copyright (c) 2025, the ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The control API under /_emulator: reset, log, config, faults, units."""
+
+import json
+
+import pytest
+
+from conftest import FAST_DELAY, create_unit
+from harness import EmulatorError
+
+
+def test_log_records_every_api_request_in_order(emu):
+    unit, _ = create_unit(emu, "logged", headers={"X-Contract-Number": "42"})
+    emu.api("GET", "/backupunits?depth=1&pretty=false", headers={"X-Contract-Number": "42"})
+    emu.api("GET", "/backupunits", auth=None)
+    emu.api("GET", "/nowhere")
+    emu.config()  # control calls are not logged
+    log = emu.log()
+    assert log == [
+        {"method": "POST", "path": "/cloudapi/v6/backupunits", "query": {}, "status": 202, "contract": 42},
+        {"method": "GET", "path": "/cloudapi/v6/backupunits", "query": {"depth": "1", "pretty": "false"},
+         "status": 200, "contract": 42},
+        {"method": "GET", "path": "/cloudapi/v6/backupunits", "query": {}, "status": 401, "contract": None},
+        {"method": "GET", "path": "/cloudapi/v6/nowhere", "query": {}, "status": 404, "contract": None},
+    ]
+    assert unit["id"]
+
+
+def test_clear_log(emu):
+    emu.api("GET", "/backupunits")
+    emu.clear_log()
+    assert emu.log() == []
+    emu.api("GET", "/backupunits")
+    assert len(emu.log()) == 1
+
+
+def test_reset_forgets_everything_and_restores_startup_config(emu):
+    unit, headers = create_unit(emu, "to-forget")
+    emu.add_fault(path="nothing-matches-this", action="drop", count=5)
+    emu.configure(provisioning_delay=9, request_tracking=False, rate_limit={"per_minute": 1000, "burst": 10},
+                  fail_next_write="x", chaos={"rate": 0.0, "actions": [{"action": "drop"}]})
+    emu.reset()
+    assert emu.units() == []
+    assert emu.log() == []
+    assert emu.faults() == []
+    assert emu.config() == {"provisioning_delay": FAST_DELAY, "request_tracking": True, "rate_limit": None,
+                            "fail_next_write": None, "chaos": None}
+    assert emu.api("GET", "/backupunits/" + unit["id"])[0] == 404
+    assert emu.api("GET", headers["location"][len(emu.url):])[0] == 404
+    # the name is free again
+    create_unit(emu, "to-forget")
+
+
+def test_units_lists_all_contracts_with_password_hash(emu):
+    create_unit(emu, "a", password="pw-a")
+    create_unit(emu, "b", password=None, headers={"X-Contract-Number": "7"})
+    units = {u["name"]: u for u in emu.units()}
+    import hashlib
+    assert units["a"]["password_sha256"] == hashlib.sha256(b"pw-a").hexdigest()
+    assert units["b"]["password_sha256"] is None
+    assert units["b"]["contract"] == 7
+    assert "password" not in units["a"]
+
+
+def test_config_patch_changes_and_reads_back(emu):
+    config = emu.configure(provisioning_delay=0.5, rate_limit={"per_minute": 120})
+    assert config["provisioning_delay"] == 0.5
+    assert config["rate_limit"] == {"per_minute": 120, "burst": 120}
+    assert emu.config() == config
+
+
+@pytest.mark.parametrize("changes", [
+    {"provisioning_delay": -1},
+    {"provisioning_delay": "fast"},
+    {"request_tracking": "yes"},
+    {"rate_limit": {"per_minute": 0}},
+    {"rate_limit": {"per_minute": 10, "burst": -1}},
+    {"rate_limit": 5},
+    {"fail_next_write": 3},
+    {"chaos": {"rate": 2, "actions": [{"action": "drop"}]}},
+    {"chaos": {"rate": 0.5, "actions": []}},
+    {"chaos": {"rate": 0.5, "actions": [{"action": "explode"}]}},
+    {"unknown_key": 1},
+])
+def test_config_rejects_bad_values(emu, changes):
+    before = emu.config()
+    with pytest.raises(EmulatorError, match="400"):
+        emu.configure(**changes)
+    assert emu.config() == before
+
+
+@pytest.mark.parametrize("rule", [
+    {"action": "status"},
+    {"action": "status", "status": 200},
+    {"action": "delay"},
+    {"action": "teleport"},
+    {"action": "drop", "count": 0},
+    {"action": "drop", "path": "("},
+])
+def test_fault_rules_are_validated(emu, rule):
+    with pytest.raises(EmulatorError, match="400"):
+        emu.add_fault(**rule)
+    assert emu.faults() == []
+
+
+def test_fault_rules_list_and_clear(emu):
+    emu.add_fault(method="post", path="/backupunits$", action="status", status=503, count=2)
+    assert emu.faults() == [{"action": "status", "status": 503, "method": "POST", "path": "/backupunits$",
+                             "count": 2}]
+    emu.clear_faults()
+    assert emu.faults() == []
+
+
+def test_control_api_errors(emu):
+    status, _headers, data = emu.raw("GET", emu.control_url + "/nope")
+    assert status == 404
+    status, _headers, data = emu.raw("DELETE", emu.control_url + "/units")
+    assert status == 405
+    status, _headers, data = emu.raw("PATCH", emu.control_url + "/config", b"{not json",
+                                     {"Content-Type": "application/json"})
+    assert status == 400
+    assert "JSON" in json.loads(data)["error"]
+
+
+def test_control_api_needs_no_auth_and_is_not_rate_limited(emu):
+    emu.configure(rate_limit={"per_minute": 1, "burst": 1})
+    for _ in range(5):
+        status, headers, _data = emu.raw("GET", emu.control_url + "/config")
+        assert status == 200
+        assert "x-ratelimit-remaining" not in headers
+    assert emu.api("GET", "/backupunits")[0] == 200
+    assert emu.api("GET", "/backupunits")[0] == 429
