@@ -142,8 +142,8 @@ class BackupUnitResource:
         if params.get('email') is not None:
             wanted['email'] = params['email']
         diff = dict(before={}, after=dict(wanted, password=PASSWORD_AFTER))
-        self.changed = True
         if self.module.check_mode:
+            self.changed = True
             predicted = {'type': 'backupunit', 'properties': wanted,
                          'metadata': {'state': 'AVAILABLE' if params['wait'] else 'BUSY'}}
             return self._result(predicted, diff)
@@ -163,6 +163,7 @@ class BackupUnitResource:
                     break
                 if attempt == MAX_WRITE_ATTEMPTS:
                     raise lost.cause or lost
+        self.changed = True     # from here on a failure still reports the change made
         if not isinstance(unit, dict) or not unit.get('id'):
             raise IonosError('the API accepted the new backup unit %r but returned no id' % params['name'])
         if params['wait']:
@@ -187,8 +188,8 @@ class BackupUnitResource:
             before['password'] = PASSWORD_BEFORE
             after['password'] = PASSWORD_AFTER
         diff = dict(before=before, after=after)
-        self.changed = True
         if self.module.check_mode:
+            self.changed = True
             predicted = copy.deepcopy(unit)
             predicted.setdefault('properties', {}).update(
                 (key, value) for key, value in changes.items() if key != 'password')
@@ -210,6 +211,7 @@ class BackupUnitResource:
                 if attempt == MAX_WRITE_ATTEMPTS:
                     raise lost.cause or lost
                 unit, changes = now, _remaining_changes(now, changes)
+        self.changed = True
         updated = response.body if response is not None and isinstance(response.body, dict) else None
         if params['wait']:
             updated = self._wait(unit['id'], response.location if response is not None else None)
@@ -226,8 +228,8 @@ class BackupUnitResource:
         if unit is None:
             return self._result(None, None)
         diff = dict(before=_comparable(unit_properties(unit)), after={})
-        self.changed = True
         if self.module.check_mode:
+            self.changed = True
             return self._result(unit, diff)
         try:
             response = self.client.delete('%s/%s' % (COLLECTION_PATH, _path_part(unit['id'])))
@@ -235,6 +237,7 @@ class BackupUnitResource:
             if exc.status != 404:   # a 404 here means a retried DELETE had already applied
                 raise
             response = None
+        self.changed = True
         if response is not None and self.module.params['wait']:
             self._wait(unit['id'], response.location, gone=True)
         return self._result(unit, diff)

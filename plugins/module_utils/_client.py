@@ -62,6 +62,7 @@ class IonosError(Exception):
     kind = 'client'
 
     def __init__(self, message, status=None, code=None, request_id=None, hint=None, method=None, url=None):
+        message = ' '.join(str(message).split())    # one line, whatever the API or a library said
         super().__init__(message)
         self.message = message
         self.status = status
@@ -228,17 +229,16 @@ class ApiClient:
 
     def __init__(self, api_url=DEFAULT_API_URL, username=None, password=None, token=None,
                  contract_number=None, validate_certs=True, ca_path=None, timeout=30,
-                 retry=None, poll=None, session=None, sleep=time.sleep, clock=time.monotonic,
-                 jitter=random.random):
+                 retry=None, poll=None, session=None, sleep=None, clock=None, jitter=None):
         if not HAS_REQUESTS:
             raise TransportError('the Python library "requests" is required')
         self.base_url = (api_url or DEFAULT_API_URL).rstrip('/')
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.poll_policy = poll or PollPolicy()
-        self.sleep = sleep
-        self.clock = clock
-        self.jitter = jitter
+        self.sleep = sleep or time.sleep
+        self.clock = clock or time.monotonic
+        self.jitter = jitter or random.random
         self.verify = (ca_path or True) if validate_certs else False
         self._secrets = [s for s in (password, token) if s]
         self.session = session if session is not None else requests.Session()

@@ -1,0 +1,349 @@
+# Copyright (c) ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The HTTP client with the session faked: retries, backoff, errors, redaction, waiting."""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+
+import pytest
+
+from ansible_collections.ionoscloud.backup.plugins.module_utils import _client
+from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
+    AnswerLost,
+    ApiError,
+    RequestFailed,
+    RetryPolicy,
+    TransportError,
+    WaitTimeout,
+)
+
+BASE = 'https://api.example.test/cloudapi/v6'
+STATUS_URL = BASE + '/requests/0a1b2c3d-0000-4000-8000-00000000abcd/status'
+REQUEST_ID = '0a1b2c3d-0000-4000-8000-00000000abcd'
+
+
+def ok(http, body=None):
+    return http.response(200, body if body is not None else {'items': []})
+
+
+# ---- what every request carries -------------------------------------------------------
+
+
+def test_get_sends_pretty_false_depth_user_agent_basic_auth_and_contract(make_client, http):
+    client, session = make_client(ok(http), contract_number=31721234, timeout=7)
+    assert client.get('/backupunits', depth=1) == {'items': []}
+    call, = session.calls
+    assert call.method == 'GET'
+    assert call.url == BASE + '/backupunits'
+    assert call.params == {'pretty': 'false', 'depth': '1'}
+    assert call.headers['User-Agent'] == 'ansible-collection-ionoscloud.backup/1.0.0'
+    assert call.headers['Authorization'] == 'Basic ' + base64.b64encode(b'alice:s3cret-pw').decode()
+    assert call.headers['X-Contract-Number'] == '31721234'
+    assert call.timeout == 7
+    assert call.verify is True
+
+
+def test_token_wins_over_username_and_password(make_client, http):
+    client, session = make_client(ok(http), token='tok-123')
+    client.get('/backupunits')
+    assert session.calls[0].headers['Authorization'] == 'Bearer tok-123'
+
+
+def test_ca_path_and_disabled_validation_reach_requests(make_client, http):
+    client, session = make_client(ok(http), ca_path='/etc/ca.pem')
+    client.get('/x')
+    assert session.calls[0].verify == '/etc/ca.pem'
+    client, session = make_client(ok(http), validate_certs=False, ca_path='/etc/ca.pem')
+    client.get('/x')
+    assert session.calls[0].verify is False
+
+
+def test_writes_send_json_body(make_client, http):
+    client, session = make_client(http.response(202, {'id': 'u1'}, {'Location': STATUS_URL}))
+    response = client.post('/backupunits', {'properties': {'name': 'a'}})
+    assert response.status == 202 and response.body == {'id': 'u1'} and response.location == STATUS_URL
+    assert session.calls[0].body == {'properties': {'name': 'a'}}
+    assert session.calls[0].headers['Content-Type'] == 'application/json'
+
+
+def test_empty_body_is_none(make_client, http):
+    client, dummy = make_client(http.response(202, None, {'Location': STATUS_URL}))
+    assert client.delete('/backupunits/u1').body is None
+
+
+# ---- retries --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize('status', [502, 503, 504])
+@pytest.mark.parametrize('method', ['GET', 'PUT', 'DELETE'])
+def test_transient_statuses_are_retried_for_idempotent_methods(make_client, http, clock, status, method):
+    client, session = make_client(http.error(status, str(status), 'busy'), http.error(status, str(status), 'busy'),
+                                  ok(http))
+    assert client.request(method, '/backupunits/u1').status == 200
+    assert len(session.calls) == 3
+    # exponential: 0.5 s then 1 s (jitter fixed at its maximum)
+    assert clock.sleeps == [0.5, 1.0]
+
+
+def test_backoff_grows_exponentially_up_to_its_cap_with_jitter(make_client):
+    client, dummy = make_client(retry=RetryPolicy(backoff_initial=0.5, backoff_max=4.0))
+    assert [client._backoff(n) for n in range(1, 7)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+    client.jitter = lambda: 0.0
+    assert client._backoff(3) == 1.0      # jitter scales into [50 %, 100 %] of the delay
+
+
+def test_transient_retries_stop_after_max_attempts(make_client, http, clock):
+    client, session = make_client(*[http.error(503, '503', 'Service Unavailable')] * 10,
+                                  retry=RetryPolicy(max_attempts=4))
+    with pytest.raises(ApiError) as caught:
+        client.get('/backupunits')
+    assert len(session.calls) == 4
+    assert str(caught.value) == 'API error 503 503: Service Unavailable (after 4 attempts)'
+
+
+def test_total_retry_time_is_bounded(make_client, http, clock):
+    client, session = make_client(*[http.error(503, '503', 'x')] * 50,
+                                  retry=RetryPolicy(max_attempts=50, backoff_max=8.0, total_max=20.0))
+    with pytest.raises(ApiError):
+        client.get('/backupunits')
+    assert sum(clock.sleeps) <= 20.0
+    assert len(session.calls) < 10
+
+
+def test_connection_errors_are_retried_for_get(make_client, http, clock):
+    client, session = make_client(http.exceptions.ConnectionError('reset by peer'),
+                                  http.exceptions.ReadTimeout('read timed out'), ok(http))
+    assert client.get('/backupunits') == {'items': []}
+    assert len(session.calls) == 3
+
+
+def test_connection_errors_give_up_with_one_line(make_client, http, clock):
+    client, session = make_client(*[http.exceptions.ConnectionError('Connection refused')] * 5,
+                                  retry=RetryPolicy(max_attempts=3))
+    with pytest.raises(TransportError) as caught:
+        client.get('/backupunits')
+    assert len(session.calls) == 3
+    assert str(caught.value) == ('GET %s/backupunits: connection failed: Connection refused '
+                                 '(gave up after 3 attempts)' % BASE)
+
+
+def test_429_honours_retry_after_for_every_method(make_client, http, clock):
+    client, session = make_client(http.response(429, {}, {'Retry-After': '3'}),
+                                  http.response(202, {'id': 'u1'}, {'Location': STATUS_URL}))
+    assert client.post('/backupunits', {'properties': {}}).status == 202
+    assert len(session.calls) == 2
+    assert clock.sleeps == [3.0]
+
+
+def test_retry_after_is_capped(make_client, http, clock):
+    client, dummy = make_client(http.response(429, {}, {'Retry-After': '3600'}), ok(http),
+                                retry=RetryPolicy(retry_after_max=30.0))
+    client.get('/backupunits')
+    assert clock.sleeps == [30.0]
+
+
+def test_retry_after_as_http_date(make_client, http, clock):
+    when = email.utils.formatdate(_client.time.time() + 10, usegmt=True)
+    client, dummy = make_client(http.response(429, {}, {'Retry-After': when}), ok(http))
+    client.get('/backupunits')
+    assert 8.0 <= clock.sleeps[0] <= 10.0
+
+
+def test_429_without_retry_after_backs_off(make_client, http, clock):
+    client, dummy = make_client(http.response(429, {}), ok(http))
+    client.get('/backupunits')
+    assert clock.sleeps == [0.5]
+
+
+def test_persistent_429_fails_with_a_hint(make_client, http, clock):
+    client, session = make_client(*[http.response(429, {'httpStatus': 429, 'messages': [
+        {'errorCode': '429', 'message': 'Too many requests'}]}, {'Retry-After': '1'})] * 20)
+    with pytest.raises(ApiError) as caught:
+        client.get('/backupunits')
+    assert len(session.calls) == client.retry.max_attempts_rate_limited
+    assert str(caught.value).startswith('API error 429 429: Too many requests (after 10 attempts) (')
+    assert 'lower the request rate' in str(caught.value)
+
+
+@pytest.mark.parametrize('method', ['POST', 'PATCH'])
+@pytest.mark.parametrize('status', [500, 502, 503, 504])
+def test_lost_answer_to_post_or_patch_is_never_resent(make_client, http, method, status):
+    client, session = make_client(http.error(status, str(status), 'oops'), ok(http))
+    with pytest.raises(AnswerLost) as caught:
+        client.request(method, '/backupunits', body={'properties': {}})
+    assert len(session.calls) == 1
+    assert isinstance(caught.value.cause, ApiError) and caught.value.cause.status == status
+
+
+@pytest.mark.parametrize('error', ['ConnectionError', 'ReadTimeout'])
+def test_network_failure_of_post_is_answer_lost(make_client, http, error):
+    client, session = make_client(getattr(http.exceptions, error)('boom'), ok(http))
+    with pytest.raises(AnswerLost) as caught:
+        client.post('/backupunits', {'properties': {}})
+    assert len(session.calls) == 1
+    assert 'may have been applied' in str(caught.value)
+
+
+def test_connect_timeout_of_post_is_retried_because_nothing_was_sent(make_client, http):
+    client, session = make_client(http.exceptions.ConnectTimeout('connect timed out'),
+                                  http.response(202, {'id': 'u1'}))
+    assert client.post('/backupunits', {'properties': {}}).body == {'id': 'u1'}
+    assert len(session.calls) == 2
+
+
+def test_client_errors_are_not_retried(make_client, http):
+    client, session = make_client(http.error(422, '200', 'bad email'), ok(http))
+    with pytest.raises(ApiError):
+        client.post('/backupunits', {'properties': {}})
+    assert len(session.calls) == 1
+
+
+# ---- errors -----------------------------------------------------------------------------
+
+
+def test_api_error_is_one_line_with_status_code_message_and_hint(make_client, http):
+    client, dummy = make_client(http.error(422, '200', "[VDC-5-1921] The attribute 'email' is invalid"))
+    with pytest.raises(ApiError) as caught:
+        client.get('/backupunits')
+    error = caught.value
+    assert str(error) == ("API error 422 200: [VDC-5-1921] The attribute 'email' is invalid "
+                          "(the API rejected a value; fix the option named in the message)")
+    assert error.to_dict() == {'kind': 'api', 'status': 422, 'code': '200',
+                               'message': "[VDC-5-1921] The attribute 'email' is invalid",
+                               'hint': 'the API rejected a value; fix the option named in the message',
+                               'method': 'GET', 'url': BASE + '/backupunits'}
+
+
+def test_several_messages_are_joined(make_client, http):
+    body = {'httpStatus': 422, 'messages': [{'errorCode': '100', 'message': 'one'},
+                                            {'errorCode': '101', 'message': 'two\nlines'}]}
+    client, dummy = make_client(http.response(422, body))
+    with pytest.raises(ApiError) as caught:
+        client.get('/backupunits')
+    assert caught.value.code == '100,101'
+    assert '\n' not in str(caught.value)
+
+
+def test_401_says_what_to_fix(make_client, http):
+    client, dummy = make_client(http.error(401, '315', 'Unauthorized'))
+    with pytest.raises(ApiError) as caught:
+        client.get('/backupunits')
+    assert str(caught.value) == ('API error 401 315: Unauthorized (check username/password or token '
+                                 '(IONOS_USERNAME, IONOS_PASSWORD, IONOS_TOKEN))')
+
+
+def test_error_body_that_is_not_json(make_client, http):
+    client, dummy = make_client(http.response(404, text='<html>\n<h1>Not Found</h1></html>'))
+    with pytest.raises(ApiError) as caught:
+        client.get('/nowhere')
+    assert str(caught.value) == 'API error 404: Not Found (body: <html> <h1>Not Found</h1></html>)'
+
+
+def test_success_body_that_is_not_json(make_client, http):
+    client, dummy = make_client(http.response(200, text='{"truncated'))
+    with pytest.raises(TransportError) as caught:
+        client.get('/backupunits')
+    assert 'answered 200 with a body that is not JSON' in str(caught.value)
+
+
+def test_tls_failure_names_ca_path_and_validate_certs_and_is_not_retried(make_client, http):
+    client, session = make_client(http.exceptions.SSLError('certificate verify failed: self-signed certificate'))
+    with pytest.raises(TransportError) as caught:
+        client.get('/backupunits')
+    message = str(caught.value)
+    assert len(session.calls) == 1
+    assert 'TLS error talking to api.example.test' in message
+    assert 'certificate verify failed' in message
+    assert 'ca_path' in message and 'validate_certs' in message
+
+
+# ---- redaction -------------------------------------------------------------------------
+
+
+def test_redact_removes_passwords_tokens_and_authorization_values(make_client):
+    client, dummy = make_client()
+    basic = base64.b64encode(b'alice:s3cret-pw').decode()
+    text = client.redact("pw=s3cret-pw hdr={'Authorization': 'Basic %s'} other Bearer abc.def" % basic)
+    assert 's3cret-pw' not in text and basic not in text and 'abc.def' not in text
+    client, dummy = make_client(token='tok-XYZ')
+    assert 'tok-XYZ' not in client.redact('sent tok-XYZ')
+
+
+def test_secrets_in_exceptions_and_api_messages_never_reach_the_error(make_client, http):
+    basic = base64.b64encode(b'alice:s3cret-pw').decode()
+    client, dummy = make_client(http.exceptions.InvalidHeader("Invalid header value 'Basic %s'" % basic))
+    with pytest.raises(TransportError) as caught:
+        client.get('/backupunits')
+    assert basic not in str(caught.value) and basic not in repr(caught.value.to_dict())
+    client, dummy = make_client(http.error(422, '200', 'password s3cret-pw is too weak'))
+    with pytest.raises(ApiError) as caught:
+        client.get('/backupunits')
+    assert 's3cret-pw' not in str(caught.value) and 's3cret-pw' not in repr(caught.value.to_dict())
+
+
+# ---- waiting ----------------------------------------------------------------------------
+
+
+def status(http, state, message=None):
+    return http.response(200, {'id': REQUEST_ID, 'type': 'request-status',
+                               'metadata': {'status': state, 'message': message}})
+
+
+def test_wait_polls_until_done_with_growing_intervals(make_client, http, clock):
+    client, session = make_client(*([status(http, 'QUEUED')] + [status(http, 'RUNNING')] * 8 + [status(http, 'DONE')]))
+    assert client.wait_for_request(STATUS_URL, client.deadline(600)) is True
+    assert len(session.calls) == 10
+    assert clock.sleeps == [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0]
+    assert all(call.url == STATUS_URL for call in session.calls)
+
+
+def test_wait_builds_the_status_url_from_the_api_url_not_from_the_header(make_client, http):
+    client, session = make_client(status(http, 'DONE'))
+    client.wait_for_request('https://elsewhere.example.test/v6/requests/%s/status' % REQUEST_ID,
+                            client.deadline(60))
+    assert session.calls[0].url == STATUS_URL
+
+
+def test_wait_fails_on_failed_naming_request_and_message(make_client, http):
+    client, dummy = make_client(status(http, 'RUNNING'), status(http, 'FAILED', 'quota exceeded'))
+    with pytest.raises(RequestFailed) as caught:
+        client.wait_for_request(STATUS_URL, client.deadline(60))
+    assert str(caught.value) == 'request %s failed: quota exceeded' % REQUEST_ID
+    assert caught.value.to_dict()['request_id'] == REQUEST_ID
+
+
+def test_wait_timeout_names_the_request(make_client, http, clock):
+    client, session = make_client(*[status(http, 'RUNNING')] * 100)
+    with pytest.raises(WaitTimeout) as caught:
+        client.wait_for_request(STATUS_URL, client.deadline(12))
+    assert REQUEST_ID in str(caught.value)
+    assert sum(clock.sleeps) == pytest.approx(12.0)    # never sleeps past the deadline
+
+
+def test_wait_returns_false_when_the_api_does_not_track_the_request(make_client, http):
+    client, session = make_client(http.error(404, '309', 'Resource does not exist'))
+    assert client.wait_for_request(STATUS_URL, client.deadline(60)) is False
+    assert len(session.calls) == 1
+
+
+def test_wait_without_usable_location_returns_false_without_requests(make_client):
+    client, session = make_client()
+    assert client.wait_for_request(None, client.deadline(60)) is False
+    assert client.wait_for_request(BASE + '/backupunits/abc', client.deadline(60)) is False
+    assert session.calls == []
+
+
+def test_status_polls_survive_transient_errors(make_client, http):
+    client, session = make_client(http.error(503, '503', 'x'), status(http, 'DONE'))
+    assert client.wait_for_request(STATUS_URL, client.deadline(60)) is True
+
+
+def test_parse_retry_after():
+    assert _client.parse_retry_after('7') == 7.0
+    assert _client.parse_retry_after('-3') == 0.0
+    assert _client.parse_retry_after('soon') is None
+    assert _client.parse_retry_after(None) is None
+    assert _client.parse_retry_after('Wed, 21 Oct 2015 07:28:00 GMT', now=1445412470.0) == 10.0

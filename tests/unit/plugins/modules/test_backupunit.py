@@ -1,0 +1,306 @@
+# Copyright (c) ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The backupunit module end to end over a faked HTTP session (see conftest.FakeApi)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.ionoscloud.backup.plugins.module_utils import _common
+from ansible_collections.ionoscloud.backup.plugins.modules import backupunit
+
+BASE = 'https://api.example.test/cloudapi/v6'
+UNIT_PASSWORD = 'Unit-pw-1234'
+
+
+class ModuleExit(Exception):
+    def __init__(self, result, failed):
+        super().__init__(result)
+        self.result = result
+        self.failed = failed
+
+
+@pytest.fixture
+def run(monkeypatch, fake_api):
+    """run(**module_args) -> ModuleExit with .result and .failed; .warnings collects module.warn()."""
+    warnings = []
+
+    def exit_json(self, **result):
+        raise ModuleExit(result, False)
+
+    def fail_json(self, **result):
+        raise ModuleExit(result, True)
+
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
+
+    def run_module(**args):
+        params = dict(api_url=BASE, username='alice', password='s3cret-pw')
+        params.update(args)
+        with patch_module_args(params):
+            with pytest.raises(ModuleExit) as caught:
+                backupunit.main()
+        outcome = caught.value
+        outcome.warnings = list(warnings)
+        # No secret may ever appear in what the module returns.
+        text = json.dumps(outcome.result)
+        for secret in ('s3cret-pw', UNIT_PASSWORD, 'stored-secret', 'new-pw-5678'):
+            assert secret not in text
+        return outcome
+
+    run_module.api = fake_api
+    return run_module
+
+
+def test_create_reads_posts_waits_and_reads_once(run):
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    api = run.api
+    assert not outcome.failed and outcome.result['changed'] is True
+    unit = outcome.result['backupunit']
+    assert unit['properties'] == {'name': 'web', 'email': 'ops@example.com'}
+    assert unit['metadata']['state'] == 'AVAILABLE' and unit['id'] in api.units
+    assert api.summary()[:2] == ['GET /backupunits', 'POST /backupunits']
+    assert api.summary()[2].startswith('GET /requests/')
+    assert api.summary()[3:] == ['GET /backupunits/' + unit['id']]
+    assert api.calls[0].params == {'pretty': 'false', 'depth': '1'}
+    assert api.calls[1].body == {'properties': {'name': 'web', 'email': 'ops@example.com', 'password': UNIT_PASSWORD}}
+
+
+def test_unchanged_unit_costs_exactly_one_request(run):
+    run.api.add_unit('web', 'ops@example.com')
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    assert outcome.result['changed'] is False
+    assert outcome.result['backupunit']['properties'] == {'name': 'web', 'email': 'ops@example.com'}
+    assert run.api.summary() == ['GET /backupunits']
+
+
+def test_check_mode_create_only_reads_and_predicts(run):
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD,
+                  _ansible_check_mode=True, _ansible_diff=True)
+    assert outcome.result['changed'] is True
+    assert outcome.result['backupunit']['properties'] == {'name': 'web', 'email': 'ops@example.com'}
+    assert outcome.result['diff'] == {'before': {}, 'after': {
+        'name': 'web', 'email': 'ops@example.com', 'password': '<new password: not shown>'}}
+    assert run.api.summary() == ['GET /backupunits'] and run.api.units == {}
+
+
+def test_email_change_patches_only_the_email(run):
+    unit_id = run.api.add_unit('web', 'old@example.com')
+    outcome = run(name='web', email='new@example.com', backupunit_password=UNIT_PASSWORD, _ansible_diff=True)
+    assert outcome.result['changed'] is True
+    assert outcome.result['backupunit']['properties']['email'] == 'new@example.com'
+    assert outcome.result['diff'] == {'before': {'name': 'web', 'email': 'old@example.com'},
+                                      'after': {'name': 'web', 'email': 'new@example.com'}}
+    patch, = [call for call in run.api.calls if call.method == 'PATCH']
+    assert patch.path.endswith(unit_id) and patch.body == {'email': 'new@example.com'}
+    assert run.api.units[unit_id]['properties']['password'] == 'stored-secret'   # on_create: untouched
+
+
+def test_check_mode_update_predicts_without_writing(run):
+    unit_id = run.api.add_unit('web', 'old@example.com')
+    outcome = run(name='web', email='new@example.com', _ansible_check_mode=True)
+    assert outcome.result['changed'] is True
+    assert outcome.result['backupunit']['id'] == unit_id
+    assert outcome.result['backupunit']['properties']['email'] == 'new@example.com'
+    assert run.api.summary() == ['GET /backupunits']
+    assert run.api.units[unit_id]['properties']['email'] == 'old@example.com'
+
+
+def test_update_password_always_sets_it_and_diff_shows_only_placeholders(run):
+    unit_id = run.api.add_unit('web', 'ops@example.com')
+    outcome = run(name='web', email='ops@example.com', backupunit_password='new-pw-5678',
+                  update_password='always', _ansible_diff=True)
+    assert outcome.result['changed'] is True
+    assert outcome.result['diff']['before']['password'] != outcome.result['diff']['after']['password']
+    patch, = [call for call in run.api.calls if call.method == 'PATCH']
+    assert patch.body == {'password': 'new-pw-5678'}
+    assert run.api.units[unit_id]['properties']['password'] == 'new-pw-5678'
+
+
+def test_diff_has_no_password_when_it_does_not_change(run):
+    run.api.add_unit('web', 'old@example.com')
+    outcome = run(name='web', email='new@example.com', backupunit_password=UNIT_PASSWORD, _ansible_diff=True)
+    assert 'password' not in outcome.result['diff']['before']
+    assert 'password' not in outcome.result['diff']['after']
+
+
+def test_absent_deletes_then_waits(run):
+    unit_id = run.api.add_unit('web', 'ops@example.com')
+    outcome = run(name='web', state='absent', _ansible_diff=True)
+    assert outcome.result['changed'] is True
+    assert outcome.result['backupunit']['id'] == unit_id
+    assert outcome.result['diff'] == {'before': {'name': 'web', 'email': 'ops@example.com'}, 'after': {}}
+    summary = run.api.summary()
+    assert summary[:2] == ['GET /backupunits', 'DELETE /backupunits/' + unit_id]
+    assert all(line.startswith('GET /requests/') for line in summary[2:])
+    assert run.api.units == {}
+
+
+def test_absent_missing_costs_one_request(run):
+    outcome = run(name='web', state='absent')
+    assert outcome.result == {'changed': False, 'backupunit': None}
+    assert run.api.summary() == ['GET /backupunits']
+
+
+def test_check_mode_absent_does_not_delete(run):
+    run.api.add_unit('web')
+    outcome = run(name='web', state='absent', _ansible_check_mode=True)
+    assert outcome.result['changed'] is True and len(run.api.units) == 1
+    assert run.api.summary() == ['GET /backupunits']
+
+
+def test_untracked_request_falls_back_to_polling_the_unit(run):
+    run.api.track_requests = False
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    unit_id = outcome.result['backupunit']['id']
+    assert outcome.result['backupunit']['metadata']['state'] == 'AVAILABLE'
+    assert run.api.summary()[2:] == ['GET /requests/%s/status' % run.api.calls[2].path.split('/')[-2],
+                                     'GET /backupunits/' + unit_id]
+
+
+def test_untracked_delete_polls_until_the_unit_is_gone(run):
+    unit_id = run.api.add_unit('web')
+    run.api.track_requests = False
+    outcome = run(name='web', state='absent')
+    assert outcome.result['changed'] is True
+    assert run.api.summary()[-1] == 'GET /backupunits/' + unit_id
+    assert run.api.units == {}
+
+
+def test_failed_request_fails_naming_request_and_message(run):
+    run.api.request_outcome = 'FAILED'
+    run.api.request_message = 'no capacity'
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    assert outcome.failed and outcome.result['changed'] is True
+    assert outcome.result['msg'].endswith('failed: no capacity')
+    assert outcome.result['error']['kind'] == 'request_failed'
+    assert outcome.result['error']['request_id'] in outcome.result['msg']
+
+
+def test_wait_timeout_fails_naming_request(run):
+    run.api.polls_until_done = 10 ** 6
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD, wait_timeout=3)
+    assert outcome.failed and outcome.result['error']['kind'] == 'wait_timeout'
+    assert outcome.result['error']['request_id'] in outcome.result['msg']
+    assert sum(run.api.clock.sleeps) == pytest.approx(3.0)
+
+
+def test_no_wait_returns_the_accepted_unit_without_polling(run):
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD, wait=False)
+    assert outcome.result['changed'] is True
+    assert outcome.result['backupunit']['metadata']['state'] == 'BUSY'
+    assert run.api.summary() == ['GET /backupunits', 'POST /backupunits']
+
+
+# ---- lost answers ---------------------------------------------------------------------
+
+
+def test_lost_post_that_applied_is_not_sent_again(run, http):
+    run.api.add_fault('POST', r'/backupunits$', ('apply_then_raise', http.exceptions.ConnectionError('reset')))
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    assert outcome.result['changed'] is True and len(run.api.units) == 1
+    assert [line for line in run.api.summary() if line.startswith('POST')] == ['POST /backupunits']
+    assert outcome.result['backupunit']['properties']['name'] == 'web'
+
+
+def test_lost_post_that_did_not_apply_is_sent_once_more(run, http):
+    run.api.add_fault('POST', r'/backupunits$', http.error(503, '503', 'Service Unavailable'))
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    assert outcome.result['changed'] is True and len(run.api.units) == 1
+    assert run.api.summary()[:4] == ['GET /backupunits', 'POST /backupunits', 'GET /backupunits', 'POST /backupunits']
+
+
+def test_post_that_keeps_failing_reports_the_api_error_and_no_change(run, http):
+    run.api.add_fault('POST', r'/backupunits$', *[http.error(500, '500', '[VDC-5-0] An unexpected error occurred')] * 5)
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    assert outcome.failed and outcome.result['changed'] is False
+    assert outcome.result['msg'] == 'API error 500 500: [VDC-5-0] An unexpected error occurred'
+    assert len([line for line in run.api.summary() if line.startswith('POST')]) == 3
+    assert run.api.units == {}
+
+
+def test_lost_patch_that_applied_is_not_sent_again(run, http):
+    unit_id = run.api.add_unit('web', 'old@example.com')
+    run.api.add_fault('PATCH', r'/backupunits/', ('apply_then_raise', http.exceptions.ReadTimeout('timed out')))
+    outcome = run(name='web', email='new@example.com', update_password='always', backupunit_password='new-pw-5678')
+    assert outcome.result['changed'] is True
+    assert len([line for line in run.api.summary() if line.startswith('PATCH')]) == 1
+    assert run.api.units[unit_id]['properties']['email'] == 'new@example.com'
+
+
+def test_lost_patch_that_did_not_apply_is_sent_again(run, http):
+    unit_id = run.api.add_unit('web', 'old@example.com')
+    run.api.add_fault('PATCH', r'/backupunits/', http.exceptions.ConnectionError('reset'))
+    outcome = run(name='web', email='new@example.com')
+    assert outcome.result['changed'] is True
+    assert len([line for line in run.api.summary() if line.startswith('PATCH')]) == 2
+    assert run.api.units[unit_id]['properties']['email'] == 'new@example.com'
+
+
+# ---- bad input and failures -------------------------------------------------------------
+
+
+def test_missing_credentials_fail_before_any_request(run, monkeypatch):
+    for variable in ('IONOS_USERNAME', 'IONOS_PASSWORD', 'IONOS_TOKEN'):
+        monkeypatch.delenv(variable, raising=False)
+    outcome = run(name='web', username=None, password=None)
+    assert outcome.failed and outcome.result['msg'].startswith('No credentials: set token')
+    assert run.api.calls == []
+
+
+def test_credentials_and_api_url_come_from_the_environment(run, monkeypatch):
+    monkeypatch.setenv('IONOS_TOKEN', 'env-token')
+    monkeypatch.setenv('IONOS_API_URL', 'https://env.example.test/cloudapi/v6')
+    monkeypatch.setenv('IONOS_CONTRACT_NUMBER', '31721234')
+    params = dict(name='web', state='absent')
+    with patch_module_args(params):
+        with pytest.raises(ModuleExit):
+            backupunit.main()
+    call, = run.api.calls
+    assert call.url == 'https://env.example.test/cloudapi/v6/backupunits'
+    assert call.headers['Authorization'] == 'Bearer env-token'
+    assert call.headers['X-Contract-Number'] == '31721234'
+
+
+def test_create_without_password_fails_after_one_read(run):
+    outcome = run(name='web', email='ops@example.com')
+    assert outcome.failed and outcome.result['changed'] is False
+    assert outcome.result['msg'] == "backupunit_password is required to create backup unit 'web'"
+    assert run.api.summary() == ['GET /backupunits']
+
+
+def test_api_error_gives_one_line_and_structured_error(run, http):
+    run.api.add_fault('POST', r'/backupunits$', http.error(422, '200', '[VDC-5-1921] invalid email'))
+    outcome = run(name='web', email='nope', backupunit_password=UNIT_PASSWORD)
+    assert outcome.failed and outcome.result['changed'] is False
+    assert outcome.result['msg'].startswith('API error 422 200: [VDC-5-1921] invalid email (')
+    assert outcome.result['error']['status'] == 422 and outcome.result['error']['code'] == '200'
+
+
+def test_duplicate_names_fail_instead_of_guessing(run):
+    run.api.add_unit('web')
+    run.api.add_unit('web')
+    outcome = run(name='web', state='absent')
+    assert outcome.failed and outcome.result['msg'].startswith("2 backup units are named 'web'")
+    assert run.api.summary() == ['GET /backupunits']
+
+
+def test_validate_certs_false_warns(run):
+    run.api.add_unit('web', 'ops@example.com')
+    outcome = run(name='web', email='ops@example.com', validate_certs=False)
+    assert any('validate_certs is false' in warning for warning in outcome.warnings)
+    assert run.api.calls[0].verify is False
+
+
+def test_missing_requests_library_names_it(run, monkeypatch):
+    monkeypatch.setattr(_common, 'HAS_REQUESTS', False)
+    outcome = run(name='web')
+    assert outcome.failed and 'requests' in outcome.result['msg']
+    assert run.api.calls == []
