@@ -1,0 +1,87 @@
+# Copyright (c) 2025, the ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""50 clients at once leave the state consistent."""
+
+import threading
+
+from conftest import create_unit
+
+CLIENTS = 50
+
+
+def run_concurrently(work):
+    """Run work(index) in CLIENTS threads released at the same moment; return results by index."""
+    barrier = threading.Barrier(CLIENTS)
+    results = [None] * CLIENTS
+    errors = []
+
+    def client(index):
+        try:
+            barrier.wait(60)
+            results[index] = work(index)
+        except Exception as exc:  # reported below, with the index
+            errors.append((index, repr(exc)))
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    return results
+
+
+def test_fifty_clients_creating_distinct_units(emu):
+    results = run_concurrently(lambda i: emu.api("POST", "/backupunits", {"properties": {"name": "unit-%02d" % i}}))
+    assert [status for status, _h, _b in results] == [202] * CLIENTS
+    ids = {body["id"] for _s, _h, body in results}
+    request_ids = {headers["location"] for _s, headers, _b in results}
+    assert len(ids) == CLIENTS and len(request_ids) == CLIENTS
+    listing = emu.api("GET", "/backupunits?depth=1")[2]["items"]
+    assert sorted(item["properties"]["name"] for item in listing) == ["unit-%02d" % i for i in range(CLIENTS)]
+    assert len(emu.log()) == CLIENTS + 1
+
+
+def test_fifty_clients_racing_for_one_name(emu):
+    results = run_concurrently(lambda i: emu.api("POST", "/backupunits", {"properties": {"name": "contested"}}))
+    statuses = sorted(status for status, _h, _b in results)
+    assert statuses == [202] + [422] * (CLIENTS - 1)
+    assert [u["name"] for u in emu.units()] == ["contested"]
+
+
+def test_fifty_clients_mixing_reads_and_writes_on_shared_units(emu):
+    shared = [create_unit(emu, "shared-%d" % i)[0]["id"] for i in range(5)]
+
+    def work(index):
+        unit_id = shared[index % 5]
+        if index % 5 == 0:
+            return emu.api("PATCH", "/backupunits/" + unit_id, {"email": "client-%02d@example.com" % index})[0]
+        if index % 5 == 1:
+            return emu.api("GET", "/backupunits?depth=1")[0]
+        if index % 5 == 2:
+            return emu.api("GET", "/backupunits/%s/ssourl" % unit_id)[0]
+        if index % 5 == 3:
+            return emu.api("POST", "/backupunits", {"properties": {"name": "extra-%02d" % index}})[0]
+        return emu.api("GET", "/backupunits/" + unit_id)[0]
+
+    statuses = run_concurrently(work)
+    for index, status in enumerate(statuses):
+        assert status == (202 if index % 5 in (0, 3) else 200), (index, status)
+    units = emu.units()
+    assert len(units) == 5 + CLIENTS // 5
+    assert len({u["name"] for u in units}) == len(units)
+    patched = [u for u in units if u["name"] == "shared-0"][0]
+    assert patched["email"] in {"client-%02d@example.com" % i for i in range(0, CLIENTS, 5)}
+    # every unit settles, including those with several queued requests
+    emu.wait_until(lambda: all(u["state"] == "AVAILABLE" for u in emu.units()), timeout=60)
+    assert [entry["status"] for entry in emu.log()[5:]].count(None) == 0
+    assert len(emu.log()) == 5 + CLIENTS
+
+
+def test_fifty_clients_deleting_the_same_unit(emu):
+    unit_id = create_unit(emu, "once")[0]["id"]
+    statuses = run_concurrently(lambda i: emu.api("DELETE", "/backupunits/" + unit_id)[0])
+    assert statuses.count(202) == 1
+    # the others are refused while the delete runs (422) or find the unit gone once it finished (404)
+    assert set(statuses) <= {202, 422, 404}
+    emu.wait_until(lambda: emu.units() == [], timeout=60)
