@@ -1,0 +1,35 @@
+# The two commands of the README:
+#   make demo   build + install the collection and run demo/demo.yml against the embedded API emulator
+#               (or against the real API when IONOS_API_URL is set)
+#   make test   install every tool and run every check (see `scripts/test.sh --list`)
+SHELL := /usr/bin/env bash
+
+.PHONY: demo test steps sanity units integration molecule lint pytest release-checks clean
+
+demo:
+	scripts/demo.sh
+
+test:
+	scripts/test.sh
+
+steps:
+	@scripts/test.sh --list
+
+# Single steps, for development; `make test` runs them all.
+sanity:
+	scripts/test.sh sanity-2.21 sanity-2.19
+units:
+	scripts/test.sh units-2.21 units-2.19
+integration:
+	scripts/test.sh integration-2.21 integration-2.19
+molecule:
+	scripts/test.sh molecule
+lint:
+	scripts/test.sh ansible-lint
+pytest:
+	scripts/test.sh pytest
+release-checks:
+	scripts/test.sh release-checks
+
+clean:
+	rm -rf build .venv

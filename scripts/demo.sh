@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `make demo`: build and install the collection, then run demo/demo.yml with --diff.
+#
+# Without IONOS_API_URL it starts the embedded API emulator on a free loopback port and points the
+# playbook at it (credentials through IONOS_* variables, as a user would set them). With
+# IONOS_API_URL set it starts nothing and the same playbook talks to that API with the
+# IONOS_USERNAME/IONOS_PASSWORD or IONOS_TOKEN you exported.
+#
+# env: DEMO_VENV  venv to use (default .venv/demo, created with ansible-core + requests)
+# Arguments are passed to ansible-playbook (e.g. -e demo_unit_name=my-demo, -v).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+venv=${DEMO_VENV:-$VENV_ROOT/demo}
+if [ "$venv" = "$VENV_ROOT/demo" ]; then
+    py=$(find_python 3.12)
+    [ -n "$py" ] || py=$(find_python 3.13)
+    [ -n "$py" ] || py=$(find_python 3.11)
+    [ -n "$py" ] || py=$(command -v python3)
+    ensure_venv demo "$py" "$REQ_DIR/demo.txt"
+fi
+[ -x "$venv/bin/ansible-playbook" ] || die "$venv has no ansible-playbook"
+
+work=$(mktemp -d)
+EMULATOR_PID=
+cleanup() {
+    stop_emulator
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "== Building and installing the collection"
+"$venv/bin/ansible-galaxy" collection build --force --output-path "$work/dist" "$REPO_ROOT" > "$work/build.log" \
+    || { cat "$work/build.log"; die "ansible-galaxy collection build failed"; }
+"$venv/bin/ansible-galaxy" collection install --offline -p "$work/collections" "$work"/dist/*.tar.gz > "$work/install.log" \
+    || { cat "$work/install.log"; die "ansible-galaxy collection install failed"; }
+echo "Installed $(basename "$work"/dist/*.tar.gz) into a scratch collections path"
+
+if [ -z "${IONOS_API_URL:-}" ]; then
+    export IONOS_USERNAME=demo@example.com
+    IONOS_PASSWORD=$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(18))')
+    export IONOS_PASSWORD
+    unset IONOS_TOKEN IONOS_CONTRACT_NUMBER
+    start_emulator "$venv/bin/python" "$work/emulator" --username "$IONOS_USERNAME" --password "$IONOS_PASSWORD"
+    export IONOS_API_URL=$EMULATOR_URL
+    echo "== Started the API emulator at $IONOS_API_URL (it stops when the demo ends)"
+else
+    echo "== IONOS_API_URL is set: running against $IONOS_API_URL (no emulator started)"
+fi
+
+echo "== ansible-playbook demo/demo.yml --diff"
+status=0
+ANSIBLE_COLLECTIONS_PATH=$work/collections \
+ANSIBLE_HOME=$work/ansible_home \
+ANSIBLE_LOCALHOST_WARNING=false \
+ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
+    "$venv/bin/ansible-playbook" "$REPO_ROOT/demo/demo.yml" --diff "$@" || status=$?
+exit "$status"

@@ -1,0 +1,200 @@
+# shellcheck shell=bash
+# Shared helpers for the scripts behind `make test` and `make demo`. Source it; do not run it.
+#
+# Layout it creates (all gitignored):
+#   .venv/tools     Python 3.12, newest ansible-core + every test, lint and docs tool
+#   .venv/core219   Python 3.11, the newest ansible-core Python 3.11 can run (2.19.x)
+#   .venv/demo      ansible-core + requests only, for `make demo`
+#   .venv/pybin     real interpreter symlinks, first on PATH (pyenv shims fail for inactive versions)
+#   build/test/     scratch copies .../ansible_collections/ionoscloud/backup and step logs
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV_ROOT=$REPO_ROOT/.venv
+REQ_DIR=$REPO_ROOT/scripts/requirements
+PYBIN=$VENV_ROOT/pybin
+
+log() { printf '%s\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+banner() {
+    local line='=================================================================='
+    printf '\n%s\n== %s\n%s\n' "$line" "$*" "$line"
+}
+
+# Print the path of a real interpreter for version X.Y, or nothing.
+find_python() {
+    local v=$1 root candidate
+    root=${PYENV_ROOT:-$HOME/.pyenv}
+    candidate=$(ls -d "$root"/versions/"$v".*/bin/python"$v" 2>/dev/null | sort -V | tail -1 || true)
+    if [ -n "$candidate" ] && [ -x "$candidate" ]; then
+        printf '%s\n' "$candidate"
+        return 0
+    fi
+    # Outside pyenv: an interpreter on PATH, but never a pyenv shim (they fail for inactive versions).
+    candidate=$(command -v "python$v" 2>/dev/null || true)
+    if [ -n "$candidate" ] && ! grep -q pyenv "$candidate" 2>/dev/null && "$candidate" -c '' 2>/dev/null; then
+        printf '%s\n' "$candidate"
+    fi
+}
+
+# Put real python3.X symlinks first on PATH so ansible-test --venv finds every installed version.
+setup_pybin() {
+    mkdir -p "$PYBIN"
+    local v p
+    for v in 3.8 3.9 3.10 3.11 3.12 3.13 3.14; do
+        p=$(find_python "$v")
+        if [ -n "$p" ]; then
+            ln -sf "$p" "$PYBIN/python$v"
+        else
+            rm -f "$PYBIN/python$v"
+        fi
+    done
+    case ":$PATH:" in
+        *":$PYBIN:"*) ;;
+        *) export PATH="$PYBIN:$PATH" ;;
+    esac
+}
+
+installed_pythons() {
+    local f
+    for f in "$PYBIN"/python3.*; do
+        [ -e "$f" ] && basename "$f" | sed 's/^python//'
+    done | sort -V
+}
+
+# ensure_venv NAME PYTHON REQUIREMENTS [CONSTRAINTS]
+# Creates .venv/NAME with PYTHON and installs REQUIREMENTS, unless its stamp (a hash of the
+# interpreter version and the requirement files) already matches: repeat runs cost nothing.
+ensure_venv() {
+    local name=$1 python=$2 req=$3 constraints=${4:-}
+    local dir=$VENV_ROOT/$name stamp want
+    [ -n "$python" ] || die "no interpreter found for venv $name"
+    want=$( { "$python" -c 'import sys; print(sys.version)'; cat "$req"; [ -z "$constraints" ] || cat "$constraints"; } | sha256sum | cut -d' ' -f1)
+    stamp=$dir/.requirements-stamp
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$dir/bin/python" ]; then
+        return 0
+    fi
+    log "Creating venv .venv/$name with $("$python" --version 2>&1) from ${req#"$REPO_ROOT"/}"
+    rm -rf "$dir"
+    "$python" -m venv "$dir"
+    local args=(-q --disable-pip-version-check --no-input install -r "$req")
+    [ -z "$constraints" ] || args+=(-c "$constraints")
+    # pip prints a warning per unreachable extra index configured on some machines; keep the log readable.
+    "$dir/bin/python" -m pip "${args[@]}" 2>&1 | grep -v 'is ignored: it is neither a file nor a directory' || true
+    [ "${PIPESTATUS[0]}" -eq 0 ] || die "pip install into .venv/$name failed"
+    "$dir/bin/python" -m pip -q check >/dev/null 2>&1 || log "warning: pip check reports conflicts in .venv/$name"
+    printf '%s\n' "$want" > "$stamp"
+}
+
+# ansible-test downloads a get-pip script from a host this kind of machine cannot reach.
+# Write an offline stand-in built from the pinned pip wheel on PyPI (once per pip version).
+seed_get_pip() {
+    local python=$1 pipv cache whl
+    pipv=$("$python" - <<'PYEOF'
+import os, re, ansible_test
+src = open(os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')).read()
+print(re.search(r"pip='([0-9.]+)'", src).group(1))
+PYEOF
+)
+    cache=$HOME/.ansible/test/cache
+    [ -f "$cache/get_pip_${pipv//./_}.py" ] && [ -f "$cache/pip-$pipv-py3-none-any.whl" ] && return 0
+    mkdir -p "$cache"
+    "$python" -m pip download -q --no-deps --only-binary=:all: -d "$cache" "pip==$pipv" 2>&1 \
+        | grep -v 'is ignored: it is neither a file nor a directory' || true
+    whl=$cache/pip-$pipv-py3-none-any.whl
+    [ -f "$whl" ] || die "could not download pip $pipv for ansible-test's bootstrap"
+    cat > "$cache/get_pip_${pipv//./_}.py" <<PYEOF
+# Offline replacement for the get-pip script ansible-test would download (written by scripts/lib.sh)
+import sys
+args = [a for a in sys.argv[1:] if a not in ('--no-setuptools', '--no-wheel')]
+sys.path.insert(0, '$whl')
+from pip._internal.cli.main import main
+sys.exit(main(['install', '--upgrade', '--force-reinstall'] + args))
+PYEOF
+    log "Seeded ansible-test's offline get-pip for pip $pipv"
+}
+
+tools_python() { find_python 3.12 || true; }
+
+ensure_tools_venv() {
+    local py
+    py=$(find_python 3.12)
+    [ -n "$py" ] || py=$(find_python 3.13)
+    [ -n "$py" ] || die "Python 3.12 or 3.13 is required for the tools venv"
+    ensure_venv tools "$py" "$REQ_DIR/tools.txt" "$REQ_DIR/tools-constraints.txt"
+    seed_get_pip "$VENV_ROOT/tools/bin/python"
+}
+
+ensure_core219_venv() {
+    local py
+    py=$(find_python 3.11)
+    [ -n "$py" ] || die "Python 3.11 is required for the ansible-core 2.19 venv"
+    ensure_venv core219 "$py" "$REQ_DIR/core219.txt"
+    seed_get_pip "$VENV_ROOT/core219/bin/python"
+}
+
+# make_workspace DIR: a fresh copy of the working tree (tracked + untracked, not ignored files) at
+# DIR/ansible_collections/ionoscloud/backup, made a git repository so ansible-test lists files
+# through git and honours .gitignore. Keeps tests/output/ of an earlier copy: ansible-test caches
+# its per-Python venvs there, which keeps repeat runs fast.
+make_workspace() {
+    local base=$1 dest keep=
+    dest=$base/ansible_collections/ionoscloud/backup
+    if [ -d "$dest/tests/output/.tmp" ]; then
+        keep=$base/.output-keep
+        rm -rf "$keep"
+        mv "$dest/tests/output" "$keep"
+    fi
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    (cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard \
+        | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
+        | tar --null -T - -cf -) | tar -xf - -C "$dest"
+    if [ -n "$keep" ]; then
+        mkdir -p "$dest/tests"
+        mv "$keep" "$dest/tests/output"
+    fi
+    (cd "$dest" && git init -q && git add -A)
+    printf '%s\n' "$dest"
+}
+
+# start_emulator PYTHON STATE_DIR [server args...]: starts tests/mock_api/server.py on a free port;
+# sets EMULATOR_PID and EMULATOR_URL. The server prints its base URL once it accepts connections.
+start_emulator() {
+    local python=$1 state=$2
+    shift 2
+    local server=$REPO_ROOT/tests/mock_api/server.py
+    [ -f "$server" ] || die "tests/mock_api/server.py does not exist yet"
+    mkdir -p "$state"
+    : > "$state/emulator.out"
+    "$python" "$server" --port 0 --host 127.0.0.1 "$@" > "$state/emulator.out" 2> "$state/emulator.err" &
+    EMULATOR_PID=$!
+    local i
+    for i in $(seq 1 200); do
+        EMULATOR_URL=$(head -n1 "$state/emulator.out" 2>/dev/null || true)
+        case "$EMULATOR_URL" in http*) return 0 ;; esac
+        kill -0 "$EMULATOR_PID" 2>/dev/null || { cat "$state/emulator.err" >&2; die "the emulator exited before it printed its URL"; }
+        sleep 0.1
+    done
+    kill "$EMULATOR_PID" 2>/dev/null || true
+    die "the emulator did not print its URL within 20 s"
+}
+
+stop_emulator() {
+    if [ -n "${EMULATOR_PID:-}" ] && kill -0 "$EMULATOR_PID" 2>/dev/null; then
+        kill -TERM "$EMULATOR_PID" 2>/dev/null || true
+        local i
+        for i in $(seq 1 50); do
+            kill -0 "$EMULATOR_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$EMULATOR_PID" 2>/dev/null || true
+        wait "$EMULATOR_PID" 2>/dev/null || true
+    fi
+    EMULATOR_PID=
+}
+
+# The emulator's control API lives on the same host and port, under /_emulator.
+emulator_control_url() {
+    printf '%s\n' "$1" | sed -E 's#^(https?://[^/]+).*#\1/_emulator#'
+}

@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# `make test`: installs what it needs, then runs every check of the collection and prints one
+# summary line. Exit status is non-zero when any step failed.
+#
+# usage: scripts/test.sh [STEP...]      (default: every step; see `scripts/test.sh --list`)
+# env:   TEST_JOBS=1   run the steps one after another, output streamed (default: 2 lanes in parallel)
+#
+# Steps run in two lanes, each in its own scratch copy of the collection under build/test/:
+# lane 1 holds the CPU-heavy ansible-test sanity/units runs, lane 2 everything that talks to
+# the emulator. A failing step does not stop the others; every step's full log is printed.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+ALL_STEPS=(sanity-2.21 units-2.21 sanity-2.19 units-2.19 integration-2.21 integration-2.19 molecule ansible-lint pytest release-checks)
+LANE1=(sanity-2.21 units-2.21 sanity-2.19 units-2.19)
+LANE2=(integration-2.21 integration-2.19 pytest molecule ansible-lint release-checks)
+
+describe() {
+    case $1 in
+        sanity-2.21) echo "ansible-test sanity, ansible-core 2.21, every installed Python it supports" ;;
+        units-2.21) echo "ansible-test units, ansible-core 2.21, every installed Python it supports" ;;
+        sanity-2.19) echo "ansible-test sanity, ansible-core 2.19, every installed Python it supports" ;;
+        units-2.19) echo "ansible-test units, ansible-core 2.19, every installed Python it supports" ;;
+        integration-2.21) echo "ansible-test integration, ansible-core 2.21 on Python 3.12, against the emulator" ;;
+        integration-2.19) echo "ansible-test integration, ansible-core 2.19 on Python 3.11, against the emulator" ;;
+        molecule) echo "Molecule default scenario: role ionoscloud.backup.backupunits against the emulator" ;;
+        ansible-lint) echo "ansible-lint --profile production" ;;
+        pytest) echo "pytest: tests/mock_api (emulator + OpenAPI conformance) and tests/system" ;;
+        release-checks) echo "scripts/release_checks.sh: changelog + docs lint, build, offline install, ansible-doc, EE" ;;
+        *) return 1 ;;
+    esac
+}
+
+if [ "${1:-}" = "--list" ]; then
+    for s in "${ALL_STEPS[@]}"; do printf '%-18s %s\n' "$s" "$(describe "$s")"; done
+    exit 0
+fi
+
+WORK=$REPO_ROOT/build/test
+LOGS=$WORK/logs
+OUTPUT_LOCK=$WORK/.output.lock
+TOOLS=$VENV_ROOT/tools
+CORE219=$VENV_ROOT/core219
+
+# ---------------------------------------------------------------- helpers used by the steps
+
+has_files() { # has_files DIR FIND-ARGS...: true when find matches at least one file
+    local dir=$1
+    shift
+    [ -d "$dir" ] && [ -n "$(find "$dir" "$@" -print -quit 2>/dev/null)" ]
+}
+
+skip() { # a step calls this when what it tests does not exist yet; the summary shows SKIP
+    printf '%s\n' "$*" > "$SKIP_FILE"
+    printf 'SKIPPED: %s\n' "$*"
+}
+
+with_venv() { # with_venv VENV CMD...: run CMD with VENV's bin and the real interpreters first on PATH
+    local venv=$1
+    shift
+    PATH="$venv/bin:$PYBIN:$PATH" VIRTUAL_ENV=$venv "$@"
+}
+
+integration_targets() {
+    local copy=$1 d
+    for d in "$copy"/tests/integration/targets/*/; do
+        [ -d "$d" ] || continue
+        d=$(basename "$d")
+        # setup_* targets only run as dependencies; hidden targets carry the alias "hidden".
+        case $d in setup_*|prepare_*) continue ;; esac
+        grep -qsx 'hidden' "$copy/tests/integration/targets/$d/aliases" && continue
+        printf '%s\n' "$d"
+    done
+}
+
+# ---------------------------------------------------------------- the steps (run inside a copy)
+
+step_sanity() { # step_sanity VENV
+    with_venv "$1" ansible-test sanity --venv --color no
+}
+
+step_units() { # step_units VENV
+    if ! has_files tests/unit -name 'test_*.py'; then
+        skip "no unit tests under tests/unit yet"
+        return 0
+    fi
+    with_venv "$1" ansible-test units --venv --color no
+}
+
+step_integration() { # step_integration VENV PYTHON
+    if [ -z "$(integration_targets "$PWD")" ]; then
+        skip "no integration targets under tests/integration/targets yet"
+        return 0
+    fi
+    echo "Targets: $(integration_targets "$PWD" | tr '\n' ' ')"
+    "$REPO_ROOT/scripts/integration.sh" "$1" "$2" "$PWD"
+}
+
+step_molecule() {
+    if [ ! -d roles/backupunits ]; then
+        skip "role roles/backupunits does not exist yet (scenario extensions/molecule/default is ready for it)"
+        return 0
+    fi
+    # Molecule's prerun builds the collection and installs it into $ANSIBLE_HOME/collections.
+    local home
+    home=$(mktemp -d)
+    local status=0
+    with_venv "$TOOLS" env ANSIBLE_HOME="$home" ANSIBLE_NOCOLOR=1 PY_COLORS=0 \
+        molecule test --scenario-name default || status=$?
+    rm -rf "$home"
+    return "$status"
+}
+
+step_ansible_lint() {
+    with_venv "$TOOLS" env PY_COLORS=0 ANSIBLE_NOCOLOR=1 ansible-lint --profile production --nocolor
+}
+
+step_pytest() {
+    local dirs=() d
+    for d in tests/mock_api tests/system; do
+        has_files "$d" -name 'test_*.py' && dirs+=("$d")
+    done
+    if [ "${#dirs[@]}" -eq 0 ]; then
+        skip "no pytest suites under tests/mock_api or tests/system yet"
+        return 0
+    fi
+    # The demo test reuses the demo venv that setup made, instead of building one per copy.
+    with_venv "$TOOLS" env DEMO_VENV="$VENV_ROOT/demo" \
+        python -m pytest -p no:cacheprovider -n 2 -q -r fEs "${dirs[@]}"
+}
+
+step_release_checks() {
+    # Provided by the docs/release side: changelog and docs lint, build, offline install, ansible-doc, EE.
+    [ -f scripts/release_checks.sh ] || { echo "scripts/release_checks.sh is missing"; return 1; }
+    with_venv "$TOOLS" bash scripts/release_checks.sh
+}
+
+run_step_body() {
+    case $1 in
+        sanity-2.21) step_sanity "$TOOLS" ;;
+        units-2.21) step_units "$TOOLS" ;;
+        sanity-2.19) step_sanity "$CORE219" ;;
+        units-2.19) step_units "$CORE219" ;;
+        integration-2.21) step_integration "$TOOLS" 3.12 ;;
+        integration-2.19) step_integration "$CORE219" 3.11 ;;
+        molecule) step_molecule ;;
+        ansible-lint) step_ansible_lint ;;
+        pytest) step_pytest ;;
+        release-checks) step_release_checks ;;
+    esac
+}
+
+# ---------------------------------------------------------------- running steps and lanes
+
+# run_step STEP COPY STREAM: runs one step in COPY, records PASS/FAIL/SKIP and its duration.
+run_step() {
+    local step=$1 copy=$2 stream=$3 start status=0 result
+    local logf=$LOGS/$step.log
+    SKIP_FILE=$LOGS/$step.skip
+    rm -f "$SKIP_FILE"
+    start=$(date +%s)
+    if [ "$stream" = 1 ]; then
+        banner "$step: $(describe "$step")"
+        (cd "$copy" && run_step_body "$step") 2>&1 | tee "$logf" || status=$?
+    else
+        printf '[%s] started  %s\n' "$(date +%H:%M:%S)" "$step"
+        (cd "$copy" && run_step_body "$step") > "$logf" 2>&1 || status=$?
+    fi
+    local secs=$(($(date +%s) - start))
+    if [ "$status" -ne 0 ]; then result=FAIL
+    elif [ -f "$SKIP_FILE" ]; then result=SKIP
+    else result=PASS; fi
+    printf '%s %s %s\n' "$result" "$secs" "$(cat "$SKIP_FILE" 2>/dev/null || true)" > "$LOGS/$step.result"
+    if [ "$stream" != 1 ]; then
+        # Print the whole log at once, so parallel lanes never interleave.
+        flock "$OUTPUT_LOCK" bash -c 'banner() { printf "\n%s\n== %s\n%s\n" "$1" "$2" "$1"; }
+            banner "==================================================================" "$1: $2"
+            cat "$3"
+            printf -- "-- %s: %s in %ss\n" "$1" "$4" "$5"' _ "$step" "$(describe "$step")" "$logf" "$result" "$secs"
+    else
+        printf -- '-- %s: %s in %ss\n' "$step" "$result" "$secs"
+    fi
+}
+
+run_lane() { # run_lane NAME STREAM STEP...
+    local name=$1 stream=$2
+    shift 2
+    [ "$#" -gt 0 ] || return 0
+    local copy
+    copy=$(make_workspace "$WORK/$name")
+    local step
+    for step in "$@"; do
+        run_step "$step" "$copy" "$stream"
+    done
+}
+
+# ---------------------------------------------------------------- main
+
+selected=("$@")
+[ "${#selected[@]}" -gt 0 ] || selected=("${ALL_STEPS[@]}")
+for s in "${selected[@]}"; do
+    describe "$s" >/dev/null || die "unknown step '$s' (see scripts/test.sh --list)"
+done
+in_selection() { local s; for s in "${selected[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+
+total_start=$(date +%s)
+mkdir -p "$LOGS"
+rm -f "$LOGS"/*.result "$LOGS"/*.skip
+: > "$OUTPUT_LOCK"
+
+banner "setup: virtual environments and interpreters"
+setup_pybin
+echo "Interpreters found: $(installed_pythons | tr '\n' ' ')"
+setup_start=$(date +%s)
+# The three venvs install independently; pip is mostly waiting on the network, so in parallel.
+pids=()
+ensure_tools_venv & pids+=($!)
+ensure_core219_venv & pids+=($!)
+ensure_venv demo "$(find_python 3.12)" "$REQ_DIR/demo.txt" & pids+=($!)
+for p in "${pids[@]}"; do wait "$p" || die "setting up the virtual environments failed"; done
+echo "tools:   $("$TOOLS/bin/ansible" --version | head -1)"
+echo "core219: $("$CORE219/bin/ansible" --version | head -1)"
+echo "setup done in $(($(date +%s) - setup_start))s"
+
+lane1=() lane2=()
+for s in "${LANE1[@]}"; do in_selection "$s" && lane1+=("$s"); done
+for s in "${LANE2[@]}"; do in_selection "$s" && lane2+=("$s"); done
+
+if [ "${TEST_JOBS:-2}" = 1 ]; then
+    run_lane lane1 1 "${lane1[@]}" "${lane2[@]}"
+else
+    run_lane lane1 0 "${lane1[@]}" & lane1_pid=$!
+    run_lane lane2 0 "${lane2[@]}" & lane2_pid=$!
+    wait "$lane1_pid" || true
+    wait "$lane2_pid" || true
+fi
+
+banner "summary"
+passed=0 failed=0 skipped=0
+for s in "${ALL_STEPS[@]}"; do
+    in_selection "$s" || continue
+    if [ ! -f "$LOGS/$s.result" ]; then
+        printf '%-5s %-18s (did not finish)\n' FAIL "$s"
+        failed=$((failed + 1))
+        continue
+    fi
+    read -r result secs reason < "$LOGS/$s.result"
+    printf '%-5s %-18s %5ss  %s\n' "$result" "$s" "$secs" "${reason:-}"
+    case $result in
+        PASS) passed=$((passed + 1)) ;;
+        SKIP) skipped=$((skipped + 1)) ;;
+        *) failed=$((failed + 1)) ;;
+    esac
+done
+echo "logs: ${LOGS#"$REPO_ROOT"/}/  total wall time: $(($(date +%s) - total_start))s"
+echo "steps: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
