@@ -61,7 +61,7 @@ ok "antsibull-changelog lint"
 
 # 2. Documentation of plugins, role and docsite.
 (cd "$src" && ANSIBLE_COLLECTIONS_PATH="$src_root" antsibull-docs lint-collection-docs \
-    --plugin-docs --validate-collection-refs=all --disallow-unknown-collection-refs .) \
+    --plugin-docs --check-extra-docs-refs --validate-collection-refs=all --disallow-unknown-collection-refs .) \
     || fail "antsibull-docs lint-collection-docs"
 ok "antsibull-docs lint-collection-docs"
 
