@@ -30,7 +30,7 @@ options:
     type: str
   token:
     description:
-      - An IONOS Cloud API token, sent as C(Authorization: Bearer).
+      - 'An IONOS Cloud API token, sent as C(Authorization: Bearer <token>).'
       - If not set, the value of the E(IONOS_TOKEN) environment variable is used.
       - Takes precedence over O(username) and O(password).
       - Either O(token), or O(username) and O(password) must be set; the module fails before

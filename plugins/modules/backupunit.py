@@ -18,7 +18,7 @@ description:
   - An existing unit's email is changed in place. Its password is write-only in the API, so
     it is only set again when O(update_password=always).
 author:
-  - ionoscloud.backup maintainers
+  - ionoscloud.backup maintainers (@ionoscloud)
 options:
   name:
     description:
