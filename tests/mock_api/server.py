@@ -658,8 +658,10 @@ class EmulatorState:
             unit = self._find(contract, unit_id)
             if unit.deleting:
                 raise ApiError(422, "[VDC-21-2] The backup unit is being deleted")
-            if method == "PUT" and "name" not in properties:
-                raise ApiError(422, "[(root).properties.name] Attribute is required")
+            if "name" not in properties:
+                # The vendor document requires name in PATCH bodies too (BackupUnitProperties).
+                where = "(root).properties.name" if method == "PUT" else "(root).name"
+                raise ApiError(422, "[%s] Attribute is required" % where)
             if "name" in properties and properties["name"] != unit.name:
                 raise ApiError(422, "[VDC-21-3] The name of a backup unit cannot be changed "
                                     "(it is '%s')" % unit.name)
@@ -944,15 +946,22 @@ class Handler(BaseHTTPRequestHandler):
                 contract = int(contract_header.strip())
             except ValueError:
                 contract_error = "X-Contract-Number must be an integer"
-        logged_contract = contract
         base = self.base_url()
-        status = None
+        # The log entry is written before the answer goes out, so a client that has its answer
+        # always finds its request in the log.
+        recorded = []
+
+        def record(status):
+            recorded.append(status)
+            self.state.record(method, path, query, status, contract)
+
         try:
             fault = self.state.pick_fault(method, path)
             drop_after = False
             if fault is not None:
                 kind = fault["action"]
                 if kind == "drop":
+                    record(None)
                     raise DropConnection()
                 if kind == "delay":
                     time.sleep(float(fault["seconds"]))
@@ -974,11 +983,13 @@ class Handler(BaseHTTPRequestHandler):
                 response = self.api_response(method, path[len(API_PREFIX):], query, contract, contract_error, base)
                 response.headers.update(rate_headers)
             if drop_after:
+                record(None)
                 raise DropConnection()
-            status = response.status
+            record(response.status)
             self.send(response)
         finally:
-            self.state.record(method, path, query, status, logged_contract)
+            if not recorded:  # an emulator bug: still log the request
+                record(500)
 
     def api_response(self, method, path, query, contract, contract_error, base):
         pretty = True

@@ -51,3 +51,15 @@ def request_id_of(location):
     parts = location.rstrip("/").split("/")
     assert parts[-1] == "status" and parts[-3] == "requests", location
     return parts[-2]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say which in-memory fixes the conformance test applies to the verbatim vendor document."""
+    try:
+        from spec_fixes import load_fixed_spec
+        _spec, fixes = load_fixed_spec()
+    except ImportError:  # PyYAML missing: the conformance test reports that itself
+        return
+    terminalreporter.write_sep("-", "OpenAPI conformance: fixes applied in memory (NOTES.md section 10)")
+    for fix in fixes:
+        terminalreporter.write_line("  " + fix)

@@ -25,7 +25,7 @@ def test_request_runs_then_done_and_unit_goes_busy_then_available(emu):
 def test_later_requests_on_a_unit_queue_behind_earlier_ones(emu):
     emu.configure(provisioning_delay=2.0)
     unit, first = create_unit(emu, "queued")
-    _status, second, _body = emu.api("PATCH", "/backupunits/" + unit["id"], {"email": "q@example.com"})
+    _status, second, _body = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "queued", "email": "q@example.com"})
     first_id, second_id = request_id_of(first["location"]), request_id_of(second["location"])
     assert request_status(emu, first_id) == "RUNNING"
     assert request_status(emu, second_id) == "QUEUED"
@@ -100,7 +100,7 @@ def test_fail_next_write_fails_only_the_next_write(emu):
     assert body["metadata"]["targets"][0]["status"] == "FAILED"
     assert unit_state(emu, unit["id"]) == "FAILED"
     # the next write succeeds and heals the unit
-    _status, headers, _body = emu.api("PATCH", "/backupunits/" + unit["id"], {"email": "ok@example.com"})
+    _status, headers, _body = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "failing", "email": "ok@example.com"})
     emu.wait_until(lambda: request_status(emu, request_id_of(headers["location"])) == "DONE", timeout=30)
     assert unit_state(emu, unit["id"]) == "AVAILABLE"
 
@@ -111,7 +111,7 @@ def test_failed_update_restores_the_previous_properties(emu):
     before = emu.units()[0]
     emu.configure(fail_next_write="update failed")
     status, _headers, body = emu.api("PATCH", "/backupunits/" + unit["id"],
-                                     {"email": "after@example.com", "password": "pass-two"})
+                                     {"name": "restore", "email": "after@example.com", "password": "pass-two"})
     assert status == 202
     assert body["properties"]["email"] == "after@example.com"
     wait_for_state(emu, unit["id"], "FAILED")

@@ -55,7 +55,7 @@ def test_fifty_clients_mixing_reads_and_writes_on_shared_units(emu):
     def work(index):
         unit_id = shared[index % 5]
         if index % 5 == 0:
-            return emu.api("PATCH", "/backupunits/" + unit_id, {"email": "client-%02d@example.com" % index})[0]
+            return emu.api("PATCH", "/backupunits/" + unit_id, {"name": "shared-0", "email": "client-%02d@example.com" % index})[0]
         if index % 5 == 1:
             return emu.api("GET", "/backupunits?depth=1")[0]
         if index % 5 == 2:

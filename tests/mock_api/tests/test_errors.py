@@ -172,9 +172,17 @@ def test_422_for_put_without_name_or_with_bare_properties(emu):
     assert_envelope(status, headers, data, 422, "properties")
 
 
+def test_422_for_patch_without_name(emu):
+    """The vendor document's PATCH body (BackupUnitProperties) requires name; clients must send it."""
+    unit, _ = create_unit(emu, "patch-no-name", email="a@example.com")
+    status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"email": "b@example.com"})
+    assert_envelope(status, headers, data, 422, "name")
+    assert emu.units()[0]["email"] == "a@example.com"
+
+
 def test_422_for_patch_with_wrong_types_or_wrapped_body(emu):
     unit, _ = create_unit(emu, "patch-me")
-    status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"email": 5})
+    status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "patch-me", "email": 5})
     assert_envelope(status, headers, data, 422, "email")
     status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"properties": {"email": "a@b.c"}})
     assert_envelope(status, headers, data, 422, "properties")
@@ -211,6 +219,6 @@ def test_unit_being_deleted_refuses_updates(emu):
     emu.configure(provisioning_delay=30)
     unit, _ = create_unit(emu, "going")
     assert emu.api("DELETE", "/backupunits/" + unit["id"])[0] == 202
-    status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"email": "x@example.com"})
+    status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "going", "email": "x@example.com"})
     assert_envelope(status, headers, data, 422, "being deleted")
     assert emu.api("DELETE", "/backupunits/" + unit["id"])[0] == 422

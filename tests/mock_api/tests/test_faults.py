@@ -91,7 +91,7 @@ def test_apply_then_drop_on_delete_and_patch(emu):
     unit, _ = create_unit(emu, "half")
     emu.add_fault(method="PATCH", path=".", action="apply_then_drop")
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
-        emu.api("PATCH", "/backupunits/" + unit["id"], {"email": "new@example.com"})
+        emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "half", "email": "new@example.com"})
     assert emu.units()[0]["email"] == "new@example.com"
     emu.add_fault(method="DELETE", path=".", action="apply_then_drop")
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):

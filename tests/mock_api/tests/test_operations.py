@@ -119,7 +119,7 @@ def test_put_replaces_properties_and_keeps_name(emu):
 def test_patch_changes_only_given_properties(emu):
     body, _ = create_unit(emu, "patch-unit", email="old@example.com", password="first-pass")
     before = emu.units()[0]["password_sha256"]
-    status, headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"email": "new@example.com"})
+    status, headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"name": "patch-unit", "email": "new@example.com"})
     assert status == 202
     assert updated["properties"] == {"name": "patch-unit", "email": "new@example.com"}
     assert headers["location"].endswith("/status")
@@ -138,7 +138,7 @@ def test_etag_changes_on_every_write(emu):
     body, _ = create_unit(emu, "etag-unit")
     etags = [body["metadata"]["etag"]]
     for email in ("b@example.com", "c@example.com"):
-        _status, _headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"email": email})
+        _status, _headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"name": "etag-unit", "email": email})
         etags.append(updated["metadata"]["etag"])
     assert len(set(etags)) == 3
 
@@ -147,7 +147,7 @@ def test_last_modified_moves_on_update(emu):
     body, _ = create_unit(emu, "dates")
     wait_for_state(emu, body["id"], "AVAILABLE")
     time.sleep(0.05)  # dates have millisecond resolution
-    _status, _headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"email": "x@example.com"})
+    _status, _headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"name": "dates", "email": "x@example.com"})
     assert updated["metadata"]["createdDate"] == body["metadata"]["createdDate"]
     assert updated["metadata"]["lastModifiedDate"] > body["metadata"]["lastModifiedDate"]
 
@@ -242,7 +242,7 @@ def test_password_never_in_any_response(emu):
     body, headers = create_unit(emu, "secretive", password=secret)
     request_id = request_id_of(headers["location"])
     emu.api("PUT", "/backupunits/" + body["id"], {"properties": {"name": "secretive", "password": secret}})
-    emu.api("PATCH", "/backupunits/" + body["id"], {"password": secret})
+    emu.api("PATCH", "/backupunits/" + body["id"], {"name": "secretive", "password": secret})
     texts = []
     for path in ("/backupunits", "/backupunits?depth=1", "/backupunits/" + body["id"],
                  "/requests/" + request_id, "/requests/%s/status" % request_id):
