@@ -199,7 +199,8 @@ class BackupUnitResource:
         response = None
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
             try:
-                response = self.client.patch(path, changes)
+                # The API's PATCH schema (BackupUnitProperties) requires the name, which never changes.
+                response = self.client.patch(path, dict(changes, name=params['name']))
                 break
             except AnswerLost as lost:
                 # Read back: a new etag (or a unit now busy) proves the PATCH applied.

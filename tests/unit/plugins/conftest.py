@@ -192,6 +192,8 @@ class FakeApi:
             if call.method == 'GET':
                 return FakeResponse(200, self._public(unit))
             if call.method == 'PATCH':
+                if call.body.get('name') != unit['properties']['name']:    # BackupUnitProperties requires it
+                    return api_error(422, '200', '[(root).name] Attribute is required')
                 unit['properties'].update(call.body)
                 unit['metadata']['etag'] = uuid.uuid4().hex
                 return self._accepted(self._public(unit))

