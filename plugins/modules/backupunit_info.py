@@ -1,0 +1,163 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: backupunit_info
+short_description: List IONOS Cloud backup units
+version_added: 1.0.0
+description:
+  - List the backup units of an IONOS Cloud contract through the Cloud API v6, or look up one
+    unit by name or by ID.
+  - Every run sends exactly one API request, whatever the number of units, so it suits plays
+    that run it once per host.
+  - A name or ID that matches no unit returns an empty list, not an error.
+author:
+  - ionoscloud.backup maintainers (@ionoscloud)
+options:
+  name:
+    description:
+      - Return only the units with this name. Without O(name) and O(id), every unit of the
+        contract is returned.
+      - Mutually exclusive with O(id).
+    type: str
+  id:
+    description:
+      - Return only the unit with this ID.
+      - Mutually exclusive with O(name).
+    type: str
+extends_documentation_fragment:
+  - ionoscloud.backup.auth
+  - ionoscloud.backup.attributes
+  - ionoscloud.backup.attributes.actiongroup_all
+  - ionoscloud.backup.attributes.info_module
+notes:
+  - Passwords of backup units are write-only in the API; they are never returned.
+seealso:
+  - module: ionoscloud.backup.backupunit
+  - module: ionoscloud.backup.backupunit_sso_url
+  - name: IONOS Cloud API v6 backup units
+    description: The API operations this module uses.
+    link: https://api.ionos.com/docs/cloud/v6/#tag/Backup-units
+'''
+
+EXAMPLES = r'''
+- name: List every backup unit of the contract
+  ionoscloud.backup.backupunit_info:
+  register: all_units
+
+- name: Show the names
+  ansible.builtin.debug:
+    msg: "{{ all_units.backupunits | map(attribute='properties.name') | list }}"
+
+- name: Look up one unit by name, from a host variable
+  ionoscloud.backup.backupunit_info:
+    name: "{{ backupunit_name }}"
+  register: found
+
+- name: Fail when the unit does not exist
+  ansible.builtin.assert:
+    that: found.backupunits | length == 1
+    fail_msg: "backup unit {{ backupunit_name }} does not exist"
+
+- name: Look up one unit by ID, with the connection options shared through module_defaults
+  module_defaults:
+    group/ionoscloud.backup.all:
+      token: "{{ vault_ionos_token }}"
+      contract_number: 31721234
+  block:
+    - name: Read the unit
+      ionoscloud.backup.backupunit_info:
+        id: 3f7a1c2e-93b4-4d6e-8a1f-5b2c9d0e7f61
+      register: by_id
+'''
+
+RETURN = r'''
+backupunits:
+  description:
+    - The matching backup units as the API returns them, with properties and metadata.
+    - Empty when no unit matches O(name) or O(id).
+    - Never holds a password.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The unit's ID.
+      type: str
+      returned: success
+      sample: 3f7a1c2e-93b4-4d6e-8a1f-5b2c9d0e7f61
+    type:
+      description: Always V(backupunit).
+      type: str
+      returned: success
+      sample: backupunit
+    href:
+      description: The unit's URL in the API.
+      type: str
+      returned: success
+      sample: https://api.ionos.com/cloudapi/v6/backupunits/3f7a1c2e-93b4-4d6e-8a1f-5b2c9d0e7f61
+    metadata:
+      description: The API's metadata about the unit.
+      type: dict
+      returned: success
+      sample:
+        state: AVAILABLE
+        etag: 45480eb3fbfc31f1d916c1eaa4abdcc3
+        createdDate: "2026-01-15T10:22:09Z"
+        createdBy: admin@example.com
+        lastModifiedDate: "2026-01-15T10:22:09Z"
+    properties:
+      description: The unit's properties.
+      type: dict
+      returned: success
+      contains:
+        name:
+          description: The unit's name.
+          type: str
+          returned: success
+          sample: webservers
+        email:
+          description: The address that receives service reports.
+          type: str
+          returned: when set
+          sample: backup-reports@example.com
+error:
+  description: What failed, when the module fails on an API or network error.
+  returned: failure
+  type: dict
+  sample:
+    kind: api
+    status: 401
+    code: "315"
+    message: Unauthorized
+    hint: check username/password or token (IONOS_USERNAME, IONOS_PASSWORD, IONOS_TOKEN)
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit import BackupUnitResource
+from ansible_collections.ionoscloud.backup.plugins.module_utils._common import auth_argument_spec
+
+
+def main():
+    argument_spec = auth_argument_spec()
+    argument_spec.update(
+        name=dict(type='str'),
+        id=dict(type='str'),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[('name', 'id')],
+                           supports_check_mode=True)
+    for key in ('name', 'id'):
+        # An empty filter is a mistake (e.g. an unset host variable), not a request for every unit.
+        if module.params[key] is not None and not module.params[key].strip():
+            module.fail_json(msg='%s must not be empty' % key)
+    BackupUnitResource(module).info()
+
+
+if __name__ == '__main__':
+    main()
