@@ -391,6 +391,7 @@ class EmulatorState:
         self.log = []
         self.faults = []
         self.chaos_rng = None
+        self.sso_tokens = []   # every login token issued in an SSO URL, for the tests' secret scans
         self._reset_bucket()
 
     def reset(self):
@@ -632,7 +633,9 @@ class EmulatorState:
         with self.lock:
             self._advance(time.monotonic())
             self._find(contract, unit_id)
-        return SSO_URL_TEMPLATE.format(ott=secrets.token_urlsafe(24))
+            token = secrets.token_urlsafe(24)
+            self.sso_tokens.append(token)
+        return SSO_URL_TEMPLATE.format(ott=token)
 
     def create_unit(self, contract, body, url):
         properties = _unit_properties(body, wrapped=True)
@@ -1121,6 +1124,7 @@ class Handler(BaseHTTPRequestHandler):
             "/faults": ("GET", "POST", "DELETE"),
             "/config": ("GET", "PATCH"),
             "/units": ("GET",),
+            "/sso-tokens": ("GET",),
         }
         if sub not in routes:
             raise ApiError(404, "unknown control path %s" % (CONTROL_PREFIX + sub))
@@ -1145,6 +1149,9 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET":
                 return state.get_config()
             return state.patch_config(self.control_json())
+        if sub == "/sso-tokens":
+            with state.lock:
+                return {"tokens": list(state.sso_tokens)}
         return {"units": state.all_units()}
 
 
