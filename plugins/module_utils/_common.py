@@ -10,7 +10,10 @@ The options are documented once, in the `ionoscloud.backup.auth` doc fragment.
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+import os
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
     DEFAULT_API_URL,
@@ -18,6 +21,20 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
     REQUESTS_IMPORT_ERROR,
     ApiClient,
 )
+
+
+def env_fallback(*names):
+    """Like Ansible's env_fallback, except that an empty variable counts as unset.
+
+    AWX and Ansible Automation Platform set every variable a credential type injects, as an empty
+    string when its field is empty (meta/awx/credential_type.yml); an empty IONOS_CONTRACT_NUMBER
+    must not fail the int conversion, nor an empty IONOS_API_URL replace the default.
+    """
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    raise AnsibleFallbackNotFound
 
 
 def auth_argument_spec():
