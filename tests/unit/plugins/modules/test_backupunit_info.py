@@ -1,0 +1,196 @@
+# Copyright (c) ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The backupunit_info module end to end over a faked HTTP session (see conftest.FakeApi)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.ionoscloud.backup.plugins.modules import backupunit_info
+
+BASE = 'https://api.example.test/cloudapi/v6'
+
+
+class ModuleExit(Exception):
+    def __init__(self, result, failed):
+        super().__init__(result)
+        self.result = result
+        self.failed = failed
+
+
+@pytest.fixture
+def run(monkeypatch, fake_api):
+    """run(**module_args) -> ModuleExit with .result and .failed; .warnings collects module.warn()."""
+    warnings = []
+
+    def exit_json(self, **result):
+        raise ModuleExit(result, False)
+
+    def fail_json(self, **result):
+        raise ModuleExit(result, True)
+
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
+
+    def run_module(**args):
+        params = dict(api_url=BASE, username='alice', password='s3cret-pw')
+        params.update(args)
+        with patch_module_args(params):
+            with pytest.raises(ModuleExit) as caught:
+                backupunit_info.main()
+        outcome = caught.value
+        outcome.warnings = list(warnings)
+        # The API user's password and the units' stored passwords never reach the result.
+        text = json.dumps(outcome.result)
+        assert 's3cret-pw' not in text and 'stored-secret' not in text
+        if not outcome.failed:
+            assert outcome.result['changed'] is False
+        return outcome
+
+    run_module.api = fake_api
+    return run_module
+
+
+def names(outcome):
+    return sorted(unit['properties']['name'] for unit in outcome.result['backupunits'])
+
+
+def test_without_filter_lists_every_unit_in_one_request(run):
+    web = run.api.add_unit('web', 'ops@example.com')
+    run.api.add_unit('db', 'dba@example.com')
+    outcome = run()
+    assert not outcome.failed
+    assert names(outcome) == ['db', 'web']
+    unit = [u for u in outcome.result['backupunits'] if u['id'] == web][0]
+    assert unit['properties'] == {'name': 'web', 'email': 'ops@example.com'}
+    assert unit['metadata']['state'] == 'AVAILABLE' and unit['href'].endswith('/backupunits/' + web)
+    assert run.api.summary() == ['GET /backupunits']
+    assert run.api.calls[0].params == {'pretty': 'false', 'depth': '1'}
+
+
+def test_empty_contract_gives_an_empty_list(run):
+    outcome = run()
+    assert outcome.result == {'changed': False, 'backupunits': []}
+
+
+def test_name_filter_lists_once_and_returns_only_that_unit(run):
+    run.api.add_unit('web', 'ops@example.com')
+    run.api.add_unit('db')
+    outcome = run(name='web')
+    assert names(outcome) == ['web']
+    assert outcome.result['backupunits'][0]['properties']['email'] == 'ops@example.com'
+    assert run.api.summary() == ['GET /backupunits']
+
+
+def test_name_filter_is_exact(run):
+    run.api.add_unit('web')
+    run.api.add_unit('web-2')
+    run.api.add_unit('Web')
+    assert names(run(name='web')) == ['web']
+
+
+def test_name_filter_returns_every_unit_with_that_name(run):
+    # Uniqueness is not documented by the API; an info module reports what exists, it does not fail.
+    first = run.api.add_unit('web')
+    second = run.api.add_unit('web')
+    outcome = run(name='web')
+    assert not outcome.failed
+    assert sorted(u['id'] for u in outcome.result['backupunits']) == sorted([first, second])
+
+
+def test_unknown_name_gives_an_empty_list_in_one_request(run):
+    run.api.add_unit('web')
+    outcome = run(name='nope')
+    assert not outcome.failed and outcome.result['backupunits'] == []
+    assert run.api.summary() == ['GET /backupunits']
+
+
+def test_id_filter_reads_only_that_unit(run):
+    run.api.add_unit('db')
+    web = run.api.add_unit('web', 'ops@example.com')
+    outcome = run(id=web)
+    assert [u['id'] for u in outcome.result['backupunits']] == [web]
+    assert outcome.result['backupunits'][0]['properties'] == {'name': 'web', 'email': 'ops@example.com'}
+    assert run.api.summary() == ['GET /backupunits/' + web]
+    assert run.api.calls[0].params['depth'] == '1'
+
+
+def test_unknown_id_gives_an_empty_list_in_one_request(run):
+    run.api.add_unit('web')
+    missing = str(uuid.uuid4())
+    outcome = run(id=missing)
+    assert not outcome.failed and outcome.result['backupunits'] == []
+    assert run.api.summary() == ['GET /backupunits/' + missing]
+
+
+def test_id_is_sent_as_one_path_segment(run):
+    run(id='../requests')
+    # Quoted, so it cannot address another resource (here the list of requests).
+    assert [call.path for call in run.api.calls] == ['/cloudapi/v6/backupunits/..%2Frequests']
+
+
+def test_other_errors_on_id_lookup_fail_and_are_not_an_empty_list(run, http):
+    unit_id = run.api.add_unit('web')
+    run.api.add_fault('GET', '/backupunits/', http.error(403, '316', 'Access denied'))
+    outcome = run(id=unit_id)
+    assert outcome.failed
+    assert outcome.result['msg'].startswith('API error 403 316: Access denied')
+    assert outcome.result['error']['status'] == 403
+    assert 'backupunits' not in outcome.result
+
+
+def test_api_error_on_list_fails_with_one_line(run, http):
+    run.api.add_fault('GET', '/backupunits$', http.error(401, '315', 'Unauthorized'))
+    outcome = run()
+    assert outcome.failed and outcome.result['changed'] is False
+    assert '\n' not in outcome.result['msg'] and outcome.result['msg'].startswith('API error 401')
+    assert outcome.result['error']['kind'] == 'api'
+
+
+def test_name_and_id_are_mutually_exclusive(run):
+    outcome = run(name='web', id=str(uuid.uuid4()))
+    assert outcome.failed
+    assert outcome.result['msg'] == 'parameters are mutually exclusive: name|id'
+    assert run.api.calls == []
+
+
+@pytest.mark.parametrize('key', ['name', 'id'])
+@pytest.mark.parametrize('value', ['', '  '])
+def test_empty_filter_fails_before_any_request(run, key, value):
+    outcome = run(**{key: value})
+    assert outcome.failed and outcome.result['msg'] == '%s must not be empty' % key
+    assert run.api.calls == []
+
+
+def test_missing_credentials_fail_before_any_request(run):
+    outcome = run(username=None, password=None)
+    assert outcome.failed and outcome.result['msg'].startswith('No credentials')
+    assert run.api.calls == []
+
+
+def test_check_mode_and_diff_read_like_a_normal_run(run):
+    unit_id = run.api.add_unit('web')
+    outcome = run(name='web', _ansible_check_mode=True, _ansible_diff=True)
+    assert [u['id'] for u in outcome.result['backupunits']] == [unit_id]
+    assert 'diff' not in outcome.result
+    assert run.api.summary() == ['GET /backupunits']
+
+
+def test_ten_thousand_units_in_one_request(run):
+    for number in range(10000):
+        run.api.add_unit('unit-%05d' % number, 'ops@example.com')
+    outcome = run()
+    units = outcome.result['backupunits']
+    assert len(units) == 10000
+    assert len({unit['id'] for unit in units}) == 10000
+    assert all('password' not in unit['properties'] for unit in units)
+    assert run.api.summary() == ['GET /backupunits']
+    assert names(run(name='unit-09999')) == ['unit-09999']

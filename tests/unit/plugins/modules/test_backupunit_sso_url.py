@@ -1,0 +1,150 @@
+# Copyright (c) ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The backupunit_sso_url module end to end over a faked HTTP session (see conftest.FakeApi)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.ionoscloud.backup.plugins.modules import backupunit_sso_url
+
+BASE = 'https://api.example.test/cloudapi/v6'
+SSO_URL = 'https://backup.example.test/?jwt=sso-secret'     # what conftest.FakeApi answers
+SSO_TOKEN = 'sso-secret'
+
+
+class ModuleExit(Exception):
+    def __init__(self, result, failed):
+        super().__init__(result)
+        self.result = result
+        self.failed = failed
+
+
+@pytest.fixture
+def run(monkeypatch, fake_api):
+    """run(**module_args) -> ModuleExit with .result and .failed; .warnings collects module.warn()."""
+    warnings = []
+
+    def exit_json(self, **result):
+        raise ModuleExit(result, False)
+
+    def fail_json(self, **result):
+        raise ModuleExit(result, True)
+
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
+
+    def run_module(**args):
+        params = dict(api_url=BASE, username='alice', password='s3cret-pw')
+        params.update(args)
+        with patch_module_args(params):
+            with pytest.raises(ModuleExit) as caught:
+                backupunit_sso_url.main()
+        outcome = caught.value
+        outcome.warnings = list(warnings)
+        result = outcome.result
+        assert 's3cret-pw' not in json.dumps(result)
+        # The token may only ever be in `sso_url`: never in msg, warnings or anything else.
+        rest = {key: value for key, value in result.items() if key != 'sso_url'}
+        assert SSO_TOKEN not in json.dumps(rest) and SSO_TOKEN not in json.dumps(outcome.warnings)
+        assert result.get('changed', False) is False
+        return outcome
+
+    run_module.api = fake_api
+    return run_module
+
+
+def test_by_name_finds_the_unit_then_gets_its_url(run):
+    unit_id = run.api.add_unit('web')
+    run.api.add_unit('db')
+    outcome = run(name='web')
+    assert not outcome.failed
+    assert outcome.result == {'changed': False, 'sso_url': SSO_URL}
+    assert run.api.summary() == ['GET /backupunits', 'GET /backupunits/%s/ssourl' % unit_id]
+    # The API documents no depth for the ssourl operation.
+    assert run.api.calls[1].params == {'pretty': 'false'}
+
+
+def test_by_id_costs_exactly_one_request(run):
+    unit_id = run.api.add_unit('web')
+    outcome = run(id=unit_id)
+    assert outcome.result['sso_url'] == SSO_URL
+    assert run.api.summary() == ['GET /backupunits/%s/ssourl' % unit_id]
+
+
+def test_unknown_name_fails_naming_it(run):
+    run.api.add_unit('web')
+    outcome = run(name='nope')
+    assert outcome.failed
+    assert outcome.result['msg'] == "backup unit 'nope' not found"
+    assert 'sso_url' not in outcome.result
+    assert run.api.summary() == ['GET /backupunits']
+
+
+def test_unknown_id_fails_naming_it_in_one_request(run):
+    missing = str(uuid.uuid4())
+    outcome = run(id=missing)
+    assert outcome.failed
+    assert outcome.result['msg'] == "backup unit with id '%s' not found" % missing
+    assert run.api.summary() == ['GET /backupunits/%s/ssourl' % missing]
+
+
+def test_duplicate_names_fail_without_asking_for_a_url(run):
+    first = run.api.add_unit('web')
+    second = run.api.add_unit('web')
+    outcome = run(name='web')
+    assert outcome.failed
+    assert outcome.result['msg'].startswith("2 backup units are named 'web'")
+    assert first in outcome.result['msg'] and second in outcome.result['msg']
+    assert run.api.summary() == ['GET /backupunits']
+
+
+def test_other_api_errors_fail_with_one_line(run, http):
+    unit_id = run.api.add_unit('web')
+    run.api.add_fault('GET', '/ssourl$', http.error(403, '316', 'Access denied'))
+    outcome = run(id=unit_id)
+    assert outcome.failed and outcome.result['error']['status'] == 403
+    assert outcome.result['msg'].startswith('API error 403 316: Access denied')
+
+
+def test_answer_without_url_fails(run, http):
+    unit_id = run.api.add_unit('web')
+    run.api.add_fault('GET', '/ssourl$', http.response(200, {}))
+    outcome = run(name='web')
+    assert outcome.failed
+    assert outcome.result['msg'] == "the API returned no ssoUrl for backup unit 'web'"
+    assert run.api.summary()[-1] == 'GET /backupunits/%s/ssourl' % unit_id
+
+
+@pytest.mark.parametrize('args, message', [
+    ({}, 'one of the following is required: name, id'),
+    ({'name': 'web', 'id': 'x'}, 'parameters are mutually exclusive: name|id'),
+    ({'name': ''}, 'name must not be empty'),
+    ({'id': ' '}, 'id must not be empty'),
+])
+def test_bad_arguments_fail_before_any_request(run, args, message):
+    run.api.add_unit('web')
+    outcome = run(**args)
+    assert outcome.failed and outcome.result['msg'] == message
+    assert run.api.calls == []
+
+
+def test_check_mode_returns_the_url_too(run):
+    run.api.add_unit('web')
+    outcome = run(name='web', _ansible_check_mode=True, _ansible_diff=True)
+    assert outcome.result == {'changed': False, 'sso_url': SSO_URL}
+
+
+def test_warnings_never_carry_the_url(run):
+    run.api.add_unit('web')
+    outcome = run(name='web', validate_certs=False)
+    assert outcome.result['sso_url'] == SSO_URL
+    assert len(outcome.warnings) == 1 and 'validate_certs' in outcome.warnings[0]
