@@ -7,29 +7,29 @@ SHELL := /usr/bin/env bash
 .PHONY: demo test steps sanity units integration molecule lint pytest release-checks clean
 
 demo:
-	scripts/demo.sh
+	bash scripts/demo.sh
 
 test:
-	scripts/test.sh
+	bash scripts/test.sh
 
 steps:
-	@scripts/test.sh --list
+	@bash scripts/test.sh --list
 
 # Single steps, for development; `make test` runs them all.
 sanity:
-	scripts/test.sh sanity-2.21 sanity-2.19
+	bash scripts/test.sh sanity-2.21 sanity-2.19
 units:
-	scripts/test.sh units-2.21 units-2.19
+	bash scripts/test.sh units-2.21 units-2.19
 integration:
-	scripts/test.sh integration-2.21 integration-2.19
+	bash scripts/test.sh integration-2.21 integration-2.19
 molecule:
-	scripts/test.sh molecule
+	bash scripts/test.sh molecule
 lint:
-	scripts/test.sh ansible-lint
+	bash scripts/test.sh ansible-lint
 pytest:
-	scripts/test.sh pytest
+	bash scripts/test.sh pytest
 release-checks:
-	scripts/test.sh release-checks
+	bash scripts/test.sh release-checks
 
 clean:
 	rm -rf build .venv

@@ -23,7 +23,6 @@ fi
 [ -x "$venv/bin/ansible-playbook" ] || die "$venv has no ansible-playbook"
 
 work=$(mktemp -d)
-EMULATOR_PID=
 cleanup() {
     stop_emulator
     rm -rf "$work"
@@ -51,10 +50,9 @@ else
 fi
 
 echo "== ansible-playbook demo/demo.yml --diff"
-status=0
+# Not exec: the EXIT trap must still stop the emulator when the playbook ends or fails.
 ANSIBLE_COLLECTIONS_PATH=$work/collections \
 ANSIBLE_HOME=$work/ansible_home \
 ANSIBLE_LOCALHOST_WARNING=false \
 ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
-    "$venv/bin/ansible-playbook" "$REPO_ROOT/demo/demo.yml" --diff "$@" || status=$?
-exit "$status"
+    "$venv/bin/ansible-playbook" "$REPO_ROOT/demo/demo.yml" --diff "$@"

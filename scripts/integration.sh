@@ -28,6 +28,11 @@ token=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
 
 state=$(mktemp -d)
 cleanup() {
+    local status=$?
+    if [ "$status" -ne 0 ] && [ -s "$state/emulator.err" ]; then
+        log "--- emulator stderr (last 40 lines) ---"
+        tail -n 40 "$state/emulator.err" >&2 || true
+    fi
     stop_emulator
     rm -f "$copy/tests/integration/integration_config.yml"
     rm -rf "$state"
@@ -48,10 +53,4 @@ emulator_control_url: "$(emulator_control_url "$EMULATOR_URL")"
 EOF
 
 cd "$copy"
-status=0
-ansible-test integration --venv --python "$pyver" --color no "$@" || status=$?
-if [ "$status" -ne 0 ]; then
-    log "--- emulator stderr (last 40 lines) ---"
-    tail -n 40 "$state/emulator.err" >&2 || true
-fi
-exit "$status"
+ansible-test integration --venv --python "$pyver" --color no "$@"

@@ -25,7 +25,7 @@ banner() {
 find_python() {
     local v=$1 root candidate
     root=${PYENV_ROOT:-$HOME/.pyenv}
-    candidate=$(ls -d "$root"/versions/"$v".*/bin/python"$v" 2>/dev/null | sort -V | tail -1 || true)
+    candidate=$(printf '%s\n' "$root"/versions/"$v".*/bin/python"$v" | sort -V | tail -1)
     if [ -n "$candidate" ] && [ -x "$candidate" ]; then
         printf '%s\n' "$candidate"
         return 0
@@ -169,8 +169,7 @@ start_emulator() {
     : > "$state/emulator.out"
     "$python" "$server" --port 0 --host 127.0.0.1 "$@" > "$state/emulator.out" 2> "$state/emulator.err" &
     EMULATOR_PID=$!
-    local i
-    for i in $(seq 1 200); do
+    for _ in $(seq 1 200); do
         EMULATOR_URL=$(head -n1 "$state/emulator.out" 2>/dev/null || true)
         case "$EMULATOR_URL" in http*) return 0 ;; esac
         kill -0 "$EMULATOR_PID" 2>/dev/null || { cat "$state/emulator.err" >&2; die "the emulator exited before it printed its URL"; }
@@ -183,8 +182,7 @@ start_emulator() {
 stop_emulator() {
     if [ -n "${EMULATOR_PID:-}" ] && kill -0 "$EMULATOR_PID" 2>/dev/null; then
         kill -TERM "$EMULATOR_PID" 2>/dev/null || true
-        local i
-        for i in $(seq 1 50); do
+        for _ in $(seq 1 50); do
             kill -0 "$EMULATOR_PID" 2>/dev/null || break
             sleep 0.1
         done

@@ -65,9 +65,15 @@ ok "antsibull-changelog lint"
     || fail "antsibull-docs lint-collection-docs"
 ok "antsibull-docs lint-collection-docs"
 
-mapfile -t modules < <(cd "$src/plugins/modules" && ls -1 -- *.py 2>/dev/null | grep -v '^__init__\.py$' | sed 's/\.py$//')
+modules=()
+for f in "$src"/plugins/modules/*.py; do
+    [ -e "$f" ] && [ "$(basename "$f")" != __init__.py ] && modules+=("$(basename "$f" .py)")
+done
 [ "${#modules[@]}" -gt 0 ] || fail "no modules under plugins/modules"
-mapfile -t roles < <(cd "$src/roles" 2>/dev/null && ls -1d -- */ 2>/dev/null | sed 's#/$##')
+roles=()
+for d in "$src"/roles/*/; do
+    [ -d "$d" ] && roles+=("$(basename "$d")")
+done
 
 # 3. A throwaway release of this version: proves the fragments and the plugin docs
 #    (version_added, short_description) produce the release notes.

@@ -117,17 +117,19 @@ step_ansible_lint() {
 }
 
 step_pytest() {
-    local dirs=() d
+    # One pytest run per folder: each has its own conftest.py, and tests import helpers from it
+    # by the module name "conftest", which one process can only hold once.
+    local d ran=0 status=0
     for d in tests/mock_api tests/system; do
-        has_files "$d" -name 'test_*.py' && dirs+=("$d")
+        has_files "$d" -name 'test_*.py' || continue
+        ran=1
+        echo "== pytest $d"
+        # The demo test reuses the demo venv that setup made, instead of building one per copy.
+        with_venv "$TOOLS" env DEMO_VENV="$VENV_ROOT/demo" \
+            python -m pytest -p no:cacheprovider -n 2 -q -r fEs "$d" || status=1
     done
-    if [ "${#dirs[@]}" -eq 0 ]; then
-        skip "no pytest suites under tests/mock_api or tests/system yet"
-        return 0
-    fi
-    # The demo test reuses the demo venv that setup made, instead of building one per copy.
-    with_venv "$TOOLS" env DEMO_VENV="$VENV_ROOT/demo" \
-        python -m pytest -p no:cacheprovider -n 2 -q -r fEs "${dirs[@]}"
+    [ "$ran" = 1 ] || skip "no pytest suites under tests/mock_api or tests/system yet"
+    return "$status"
 }
 
 step_release_checks() {
@@ -174,10 +176,12 @@ run_step() {
     printf '%s %s %s\n' "$result" "$secs" "$(cat "$SKIP_FILE" 2>/dev/null || true)" > "$LOGS/$step.result"
     if [ "$stream" != 1 ]; then
         # Print the whole log at once, so parallel lanes never interleave.
-        flock "$OUTPUT_LOCK" bash -c 'banner() { printf "\n%s\n== %s\n%s\n" "$1" "$2" "$1"; }
-            banner "==================================================================" "$1: $2"
-            cat "$3"
-            printf -- "-- %s: %s in %ss\n" "$1" "$4" "$5"' _ "$step" "$(describe "$step")" "$logf" "$result" "$secs"
+        {
+            flock 9
+            banner "$step: $(describe "$step")"
+            cat "$logf"
+            printf -- '-- %s: %s in %ss\n' "$step" "$result" "$secs"
+        } 9>>"$OUTPUT_LOCK"
     else
         printf -- '-- %s: %s in %ss\n' "$step" "$result" "$secs"
     fi

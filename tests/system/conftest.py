@@ -176,7 +176,7 @@ class PlaybookRunner:
         run_env.update(env or {})
 
         completed = subprocess.run(command, capture_output=True, text=True, env=run_env, timeout=timeout,
-                                   cwd=str(self.workdir))
+                                   cwd=str(self.workdir), check=False)
         parsed = None
         if json_output:
             try:
@@ -207,12 +207,12 @@ def collection_path(tmp_path_factory):
     galaxy = ansible_command("ansible-galaxy")
     env = dict(os.environ, ANSIBLE_HOME=str(base / "ansible_home"), ANSIBLE_NOCOLOR="1")
     build = subprocess.run([galaxy, "collection", "build", "--force", "--output-path", str(dist), str(REPO_ROOT)],
-                           capture_output=True, text=True, env=env)
+                           capture_output=True, text=True, env=env, check=False)
     assert build.returncode == 0, "collection build failed:\n%s%s" % (build.stdout, build.stderr)
     tarballs = sorted(dist.glob("ionoscloud-backup-*.tar.gz"))
     assert len(tarballs) == 1, "expected one tarball, got %s" % tarballs
     install = subprocess.run([galaxy, "collection", "install", "--offline", "-p", str(installed), str(tarballs[0])],
-                             capture_output=True, text=True, env=env)
+                             capture_output=True, text=True, env=env, check=False)
     assert install.returncode == 0, "collection install failed:\n%s%s" % (install.stdout, install.stderr)
     assert (installed / "ansible_collections" / "ionoscloud" / "backup" / "MANIFEST.json").is_file()
     return str(installed)
