@@ -274,3 +274,20 @@ def test_keep_alive_serves_many_requests_on_one_connection(emu):
         assert conn.getresponse().status == 200
     finally:
         conn.close()
+
+
+def test_strings_with_json_specials_round_trip_in_every_rendering(emu):
+    # quotes, backslashes, percent signs, non-ASCII and control characters (one of them is the
+    # character the emulator uses internally to mark hrefs)
+    name = 'we"ird \\ %s %(f0)s \u00e9\u4e2d \x01\x02 \n end'
+    email = "100%@example.com"
+    body, _ = create_unit(emu, name, email=email)
+    assert body["properties"] == {"name": name, "email": email}
+    for query in ("", "?pretty=false"):
+        unit = emu.api("GET", "/backupunits/" + body["id"] + query)[2]
+        assert unit["properties"] == {"name": name, "email": email}
+        assert unit["href"] == emu.url + "/backupunits/" + body["id"]
+    for query in ("?depth=1", "?depth=1&pretty=false"):
+        item = emu.api("GET", "/backupunits" + query)[2]["items"][0]
+        assert item["properties"] == {"name": name, "email": email}
+        assert item["href"] == emu.url + "/backupunits/" + body["id"]
