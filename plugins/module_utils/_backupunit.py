@@ -151,7 +151,16 @@ class BackupUnitResource:
 
     # ---- state=present ---------------------------------------------------------------
 
+    def _check_options(self):
+        """Reject option values the API would reject anyway, before any request."""
+        params = self.module.params
+        if not (params.get('name') or '').strip():
+            raise IonosError('name must not be empty')
+        if params.get('wait_timeout') is not None and params['wait_timeout'] < 0:
+            raise IonosError('wait_timeout must be 0 or more seconds, got %s' % params['wait_timeout'])
+
     def _present(self):
+        self._check_options()
         unit = self.find(name=self.module.params['name'])
         if unit is None:
             return self._create()
@@ -248,6 +257,7 @@ class BackupUnitResource:
     # ---- state=absent ----------------------------------------------------------------
 
     def _absent(self):
+        self._check_options()
         unit = self.find(name=self.module.params['name'])
         if unit is None:
             return self._result(None, None)

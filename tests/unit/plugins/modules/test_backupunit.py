@@ -304,3 +304,13 @@ def test_missing_requests_library_names_it(run, monkeypatch):
     outcome = run(name='web')
     assert outcome.failed and 'requests' in outcome.result['msg']
     assert run.api.calls == []
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(name='  '), 'name must not be empty'),
+    (dict(name='web', state='absent', wait_timeout=-1), 'wait_timeout must be 0 or more seconds, got -1'),
+])
+def test_bad_values_fail_before_any_request(run, args, message):
+    outcome = run(**args)
+    assert outcome.failed and outcome.result['msg'] == message and outcome.result['changed'] is False
+    assert run.api.calls == []
