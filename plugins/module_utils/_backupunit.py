@@ -146,6 +146,11 @@ class BackupUnitResource:
                 raise
             if not isinstance(body, dict) or not body.get('ssoUrl'):
                 raise IonosError('the API returned no ssoUrl for backup unit %s' % label)
+            # Ansible masks every no_log value (password, token) wherever it occurs in a result, so a
+            # credential that happens to occur inside the URL would silently break the returned URL.
+            if any(secret and secret in body['ssoUrl'] for secret in self.module.no_log_values):
+                self.module.warn('a no_log option value (a credential) occurs inside the SSO URL, so Ansible '
+                                 'masks part of the returned sso_url and it will not work; use a longer credential')
             return dict(changed=False, sso_url=body['ssoUrl'])
         self._run(run)
 
