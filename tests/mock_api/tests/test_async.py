@@ -12,7 +12,7 @@ def request_status(emu, request_id):
 
 
 def test_request_runs_then_done_and_unit_goes_busy_then_available(emu):
-    emu.configure(provisioning_delay=1.0)
+    emu.configure(provisioning_delay=3.0)  # long enough for a stalled test machine to still look inside
     unit, headers = create_unit(emu, "slow")
     request_id = request_id_of(headers["location"])
     # well inside the delay (generous: the first call happens right after the 202)
@@ -23,7 +23,7 @@ def test_request_runs_then_done_and_unit_goes_busy_then_available(emu):
 
 
 def test_later_requests_on_a_unit_queue_behind_earlier_ones(emu):
-    emu.configure(provisioning_delay=2.0)
+    emu.configure(provisioning_delay=4.0)
     unit, first = create_unit(emu, "queued")
     _status, second, _body = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "queued", "email": "q@example.com"})
     first_id, second_id = request_id_of(first["location"]), request_id_of(second["location"])
@@ -43,7 +43,7 @@ def test_deleted_unit_stays_until_its_request_is_done(emu):
     unit, _ = create_unit(emu, "deleting")
     emu.configure(provisioning_delay=0)
     wait_for_state(emu, unit["id"], "AVAILABLE")
-    emu.configure(provisioning_delay=1.0)
+    emu.configure(provisioning_delay=3.0)
     status, headers, _ = emu.api("DELETE", "/backupunits/" + unit["id"])
     assert status == 202
     request_id = request_id_of(headers["location"])
