@@ -199,6 +199,10 @@ class Emulator:
     def units(self):
         return self._control("GET", "/units")["units"]
 
+    def sso_tokens(self):
+        """Every one-time login token put in an SSO URL since the last reset (for secret scans)."""
+        return self._control("GET", "/sso-tokens")["tokens"]
+
     def wait_until(self, predicate, timeout=30, interval=0.02):
         """Poll predicate() until it is truthy; return its value or raise after timeout seconds."""
         deadline = time.monotonic() + timeout

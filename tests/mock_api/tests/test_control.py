@@ -131,3 +131,14 @@ def test_control_api_needs_no_auth_and_is_not_rate_limited(emu):
         assert "x-ratelimit-remaining" not in headers
     assert emu.api("GET", "/backupunits")[0] == 200
     assert emu.api("GET", "/backupunits")[0] == 429
+
+
+def test_sso_tokens_lists_every_issued_token_until_reset(emu):
+    unit, _ = create_unit(emu, "sso-scan")
+    urls = [emu.api("GET", "/backupunits/%s/ssourl" % unit["id"])[2]["ssoUrl"] for _ in range(2)]
+    tokens = emu.sso_tokens()
+    assert len(tokens) == 2
+    for url, token in zip(urls, tokens):
+        assert "#ott=%s&" % token in url
+    emu.reset()
+    assert emu.sso_tokens() == []
