@@ -21,14 +21,17 @@ import random
 import re
 import time
 import traceback
+import warnings
 from urllib.parse import urlsplit
 
 try:
     import requests
+    from urllib3.exceptions import InsecureRequestWarning
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:
     requests = None
+    InsecureRequestWarning = None
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
@@ -240,6 +243,9 @@ class ApiClient:
         self.clock = clock or time.monotonic
         self.jitter = jitter or random.random
         self.verify = (ca_path or True) if validate_certs else False
+        if not validate_certs:
+            # The module warns once in its own words; urllib3 would print a warning per request.
+            warnings.filterwarnings('ignore', category=InsecureRequestWarning)
         self._secrets = [s for s in (password, token) if s]
         self.session = session if session is not None else requests.Session()
         self.session.headers['User-Agent'] = USER_AGENT
