@@ -6,8 +6,9 @@
 #
 #  1. antsibull-changelog lint
 #  2. antsibull-docs lint-collection-docs on all plugins, the role and docs/docsite
-#  3. a throwaway `antsibull-changelog release` of the galaxy.yml version builds a changelog
-#     that lists every module and the role (skipped once that version is released)
+#  3. a throwaway `antsibull-changelog release` of the galaxy.yml version builds release notes
+#     that list every module and role as new in some release, which fails when a version_added
+#     names no release (skipped once that version is released)
 #  4. ansible-galaxy collection build; the tarball holds the runtime files and none of the
 #     development files
 #  5. the tarball installs offline
@@ -85,13 +86,15 @@ sys.exit(0 if sys.argv[2] in releases else 1)' "$src/changelogs/changelog.yaml" 
 else
     cl="$work/changelog-dry-run/ansible_collections/$namespace/$name"
     mkdir -p "$cl" && cp -a "$src/." "$cl/"
-    (cd "$cl" && ANSIBLE_COLLECTIONS_PATH="$work/changelog-dry-run" antsibull-changelog release --version "$version" >/dev/null) \
-        || fail "antsibull-changelog release --version $version (dry run in a copy)"
+    out=$(cd "$cl" && ANSIBLE_COLLECTIONS_PATH="$work/changelog-dry-run" antsibull-changelog release --version "$version" 2>&1) \
+        || fail "antsibull-changelog release --version $version (dry run in a copy): $out"
     for module in "${modules[@]}"; do
-        grep -q "$fqcn\.$module" "$cl/CHANGELOG.rst" || fail "the $version release notes do not list module $fqcn.$module"
+        grep -q "$fqcn\.$module" "$cl/CHANGELOG.rst" \
+            || fail "the release notes up to $version do not list module $fqcn.$module (is its version_added a released version?)"
     done
     for role in "${roles[@]}"; do
-        grep -q "$fqcn\.$role" "$cl/CHANGELOG.rst" || fail "the $version release notes do not list role $fqcn.$role"
+        grep -q "$fqcn\.$role" "$cl/CHANGELOG.rst" \
+            || fail "the release notes up to $version do not list role $fqcn.$role (is its version_added a released version?)"
     done
     ok "changelog release dry run lists ${#modules[@]} modules and ${#roles[@]} role(s)"
 fi
@@ -99,7 +102,7 @@ fi
 # 4. Build from the working tree itself, as a maintainer would, so build_ignore must also
 #    keep out local leftovers (caches, test output, venvs).
 dist="$work/dist"
-ansible-galaxy collection build --force --output-path "$dist" "$repo" >/dev/null || fail "ansible-galaxy collection build"
+out=$(ansible-galaxy collection build --force --output-path "$dist" "$repo" 2>&1) || fail "ansible-galaxy collection build: $out"
 tarball="$dist/$tarball_name"
 [ -f "$tarball" ] || fail "build did not produce $tarball_name"
 
@@ -141,7 +144,7 @@ ok "$tarball_name: $(tar -tzf "$tarball" | wc -l) entries, no development files"
 
 # 5. Offline install.
 installed="$work/installed"
-ansible-galaxy collection install --offline -p "$installed" "$tarball" >/dev/null || fail "offline install of $tarball_name"
+out=$(ansible-galaxy collection install --offline -p "$installed" "$tarball" 2>&1) || fail "offline install of $tarball_name: $out"
 [ -f "$installed/ansible_collections/$namespace/$name/MANIFEST.json" ] || fail "offline install left no MANIFEST.json"
 ok "offline install"
 
