@@ -12,7 +12,10 @@ import json
 import os
 import re
 import subprocess
+import urllib.request
 from pathlib import Path
+
+import pytest
 
 from harness import Emulator  # tests/mock_api is on sys.path (see conftest.py)
 
@@ -104,20 +107,32 @@ def assert_demo_output(completed, parse_recap):
     return output
 
 
+def assert_emulator_stopped(output):
+    """The emulator the demo started no longer answers on its port."""
+    url = re.search(r"Started the API emulator at (http://127\.0\.0\.1:\d+)/cloudapi/v6", output).group(1)
+    with pytest.raises(OSError):  # connection refused: nothing listens there any more
+        urllib.request.urlopen(url + "/_emulator/config", timeout=5).close()
+
+
 def test_make_demo_runs_the_whole_life_of_a_unit_on_the_embedded_emulator(parse_recap):
     completed = run(["make", "--no-print-directory", "demo"], clean_env())
     output = assert_demo_output(completed, parse_recap)
-    assert "Started the API emulator at http://127.0.0.1:" in output
-    # The emulator was stopped with the demo: its port no longer answers.
-    url = re.search(r"Started the API emulator at (http://127\.0\.0\.1:\d+)/cloudapi/v6", output).group(1)
-    probe = subprocess.run(["curl", "-s", "-o", "/dev/null", "-m", "5", url + "/_emulator/config"], check=False)
-    assert probe.returncode != 0, "the demo's emulator still answers after make demo ended"
+    assert_emulator_stopped(output)
+
+
+def test_demo_stops_its_emulator_when_the_playbook_fails(parse_recap):
+    # An empty unit name makes the create task fail (the API rejects it).
+    completed = run(["bash", "scripts/demo.sh", "-e", '{"demo_unit_name": ""}'], clean_env())
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0, output
+    assert parse_recap(completed.stdout)["localhost"]["failed"] == 1, output
+    assert_emulator_stopped(output)
 
 
 def test_demo_uses_the_api_named_by_IONOS_API_URL_and_starts_no_emulator(parse_recap):
     with Emulator(username="someone@example.com", password="Pa55-not-printed-anywhere") as emu:
         env = clean_env(IONOS_API_URL=emu.url, IONOS_USERNAME=emu.username, IONOS_PASSWORD=emu.password)
-        completed = run(["scripts/demo.sh"], env)
+        completed = run(["bash", "scripts/demo.sh"], env)
         output = assert_demo_output(completed, parse_recap)
         assert "IONOS_API_URL is set: running against %s (no emulator started)" % emu.url in output
         assert "Started the API emulator" not in output
@@ -144,7 +159,7 @@ def test_demo_refuses_to_touch_a_unit_it_did_not_create(parse_recap):
         emu.clear_log()
 
         env = clean_env(IONOS_API_URL=emu.url, IONOS_USERNAME=emu.username, IONOS_PASSWORD=emu.password)
-        completed = run(["scripts/demo.sh"], env)
+        completed = run(["bash", "scripts/demo.sh"], env)
         output = completed.stdout + completed.stderr
         assert completed.returncode != 0, output
         assert "A backup unit named %s already exists" % DEMO_UNIT in output
