@@ -4,16 +4,20 @@
 #   make test   install every tool and run every check (see `scripts/test.sh --list`)
 SHELL := /usr/bin/env bash
 
-.PHONY: demo test steps sanity units integration molecule lint pytest release-checks clean
+.PHONY: demo test steps bench sanity units integration molecule lint pytest release-checks clean
 
 demo:
-	bash scripts/demo.sh
+	bash scripts/demo.sh $(DEMO_ARGS)
 
 test:
 	bash scripts/test.sh
 
 steps:
 	@bash scripts/test.sh --list
+
+# Benchmarks (not part of `make test`): results in docs/performance.md. BENCH_ARGS=--quick for a smoke run.
+bench:
+	bash scripts/bench.sh $(BENCH_ARGS)
 
 # Single steps, for development; `make test` runs them all.
 sanity:
