@@ -1,0 +1,826 @@
+#!/usr/bin/env python3
+# Copyright (c) 2025, the ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ionoscloud.backup benchmark suite (`make bench`); results go to docs/performance.md.
+
+Everything runs against the API emulator (tests/mock_api/server.py) on loopback, with an
+installed build of the collection (ansible-galaxy collection build + offline install into a
+scratch collections path), driven through real `ansible-playbook` / `ansible` runs. Per-task
+times come from the benchmark callback benchmarks/callback_plugins/bench_timer.py.
+
+Sections (the numbers of issue 7):
+  per_task    1. backupunit_info vs ansible.builtin.uri vs ansible.builtin.ping, interleaved
+  by_hand     2. one backupunit task vs the same job written with uri (create, update, unchanged)
+  requests    3. requests per operation, from the emulator's log
+  waiting     4. waiting overhead with a 2 s provisioning delay, request tracking on and off
+  scale       5. backupunit_info over 10,000 units: task time and module peak memory
+  throughput  6. 20 hosts x 10 units under a 600/min, burst 20 rate limit
+  imports     7. python -X importtime of each module's import chain
+
+usage: bench.py [--quick] [--only SECTION,...] [--results FILE] [--render-only]
+Benchmarks measure; they never fail because the machine is slow. They fail only when something
+is wrong (a task failed, a unit is missing, a request was not answered).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import glob
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from urllib.parse import urlsplit
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(BENCH_DIR)
+sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'mock_api'))
+
+from harness import Emulator  # noqa: E402  (tests/mock_api, stdlib only)
+
+SECTIONS = ('per_task', 'by_hand', 'requests', 'waiting', 'scale', 'throughput', 'imports')
+MODULES = ('backupunit', 'backupunit_info', 'backupunit_sso_url')
+UNIT_PASSWORD = 'Bench-pass-2025'
+
+
+class BenchError(RuntimeError):
+    """Something went wrong (not: something was slow)."""
+
+
+def log(message):
+    print('[bench %s] %s' % (time.strftime('%H:%M:%S'), message), flush=True)
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def quartiles(values):
+    if len(values) < 4:
+        return min(values), max(values)
+    q = statistics.quantiles(values, n=4)
+    return q[0], q[2]
+
+
+# ------------------------------------------------------------------------------ emulator helpers
+
+class KeepAlive:
+    """One keep-alive HTTP connection to the emulator, for seeding many units quickly."""
+
+    def __init__(self, emu):
+        parts = urlsplit(emu.url)
+        self.prefix = parts.path
+        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        self.headers = emu.auth_header()
+
+    def request(self, method, path, body=None):
+        headers = dict(self.headers)
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers['Content-Type'] = 'application/json'
+        self.conn.request(method, self.prefix + path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        payload = response.read()
+        return response.status, (json.loads(payload) if payload else None)
+
+    def close(self):
+        self.conn.close()
+
+
+def seed_units(emu, names, email='seed@example.com'):
+    """Create units directly through the API (not through the collection); returns name -> id."""
+    client = KeepAlive(emu)
+    ids = {}
+    try:
+        for name in names:
+            status, body = client.request('POST', '/backupunits', {'properties': {
+                'name': name, 'email': email, 'password': UNIT_PASSWORD}})
+            if status != 202:
+                raise BenchError('seeding unit %s: HTTP %s %s' % (name, status, body))
+            ids[name] = body['id']
+        # requests finish lazily, at the next access after their due time
+        deadline = time.monotonic() + 60
+        while True:
+            status, body = client.request('GET', '/backupunits?depth=1&pretty=false')
+            busy = [u for u in body['items'] if u['metadata']['state'] != 'AVAILABLE']
+            if not busy:
+                break
+            if time.monotonic() > deadline:
+                raise BenchError('%d seeded units did not become AVAILABLE' % len(busy))
+            time.sleep(0.05)
+    finally:
+        client.close()
+    return ids
+
+
+def units_by_name(emu):
+    result = {}
+    for unit in emu.units():
+        result.setdefault(unit['name'], []).append(unit)      # flat records: id, name, email, state...
+    return result
+
+
+_ID_RE = re.compile(r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}')
+
+
+def request_shape(entry):
+    """'GET /backupunits/{id}' for a log entry (base path and ids folded)."""
+    path = entry['path'].split('/cloudapi/v6', 1)[-1]
+    return '%s %s' % (entry['method'], _ID_RE.sub('{id}', path))
+
+
+def summarize_requests(entries):
+    """'GET /backupunits, POST /backupunits, 3x GET /requests/{id}/status' (runs folded, in order)."""
+    parts = []
+    for entry in entries:
+        shape = request_shape(entry)
+        if entry['status'] is not None and entry['status'] >= 400:
+            shape += ' (%s)' % entry['status']
+        if parts and parts[-1][0] == shape:
+            parts[-1][1] += 1
+        else:
+            parts.append([shape, 1])
+    return ', '.join(('%dx %s' % (n, s)) if n > 1 else s for s, n in parts)
+
+
+# ------------------------------------------------------------------------------ running Ansible
+
+class Events:
+    """The callback's records of one run."""
+
+    def __init__(self, records):
+        self.records = records
+
+    def spans(self):
+        """[(host, task name, start, end, end event, record)] for every finished task/host."""
+        starts = {}
+        out = []
+        for rec in self.records:
+            key = (rec.get('host'), rec.get('uuid'))
+            if rec['event'] == 'start':
+                starts[key] = rec['t']
+            elif rec['event'] in ('ok', 'failed', 'skipped') and key in starts:
+                out.append((rec['host'], rec['task'], starts.pop(key), rec['t'], rec['event'], rec))
+        return out
+
+    def durations(self):
+        """task name -> seconds (single-host runs; task names are unique)."""
+        return {task: end - start for _host, task, start, end, _ev, _rec in self.spans()}
+
+    def failures(self):
+        return [rec for rec in self.records if rec['event'] in ('failed', 'item_failed')]
+
+    def results(self):
+        return {task: rec for _host, task, _s, _e, _ev, rec in self.spans()}
+
+
+class Ansible:
+    """Runs ansible-playbook / ansible with the installed collection and the timing callback."""
+
+    def __init__(self, work, python, collections_path):
+        self.work = work
+        self.python = python
+        self.bindir = os.path.dirname(python)
+        self.collections_path = collections_path
+        self.counter = 0
+        self.inventory = self.write_inventory('localhost', ['localhost'])
+
+    def write_inventory(self, name, hosts, interpreter=None):
+        path = os.path.join(self.work, 'inventory-%s.ini' % name)
+        with open(path, 'w', encoding='utf-8') as handle:
+            for host in hosts:
+                handle.write('%s ansible_connection=local ansible_python_interpreter=%s\n'
+                             % (host, interpreter or self.python))
+        return path
+
+    def env(self, extra=None):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(('IONOS_', 'ANSIBLE_'))}
+        env.update(
+            ANSIBLE_COLLECTIONS_PATH=self.collections_path,
+            ANSIBLE_HOME=os.path.join(self.work, 'ansible_home'),
+            ANSIBLE_CALLBACK_PLUGINS=os.path.join(BENCH_DIR, 'callback_plugins'),
+            ANSIBLE_CALLBACKS_ENABLED='bench_timer',
+            ANSIBLE_LOAD_CALLBACK_PLUGINS='1',
+            ANSIBLE_LOCALHOST_WARNING='false',
+            ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
+            ANSIBLE_NOCOLOR='1',
+            ANSIBLE_RETRY_FILES_ENABLED='false',
+            ANSIBLE_DEPRECATION_WARNINGS='false',
+            ANSIBLE_FORKS='5',
+        )
+        env.update(extra or {})
+        return env
+
+    def _run(self, name, command, extra_env):
+        self.counter += 1
+        stem = os.path.join(self.work, '%03d-%s' % (self.counter, name))
+        timer = stem + '.events.jsonl'
+        env = self.env(extra_env)
+        env['BENCH_TIMER_FILE'] = timer
+        with open(stem + '.log', 'w', encoding='utf-8') as out:
+            started = time.monotonic()
+            status = subprocess.call(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=self.work)
+            wall = time.monotonic() - started
+        records = []
+        if os.path.exists(timer):
+            with open(timer, encoding='utf-8') as handle:
+                records = [json.loads(line) for line in handle if line.strip()]
+        events = Events(records)
+        if status != 0 or events.failures():
+            with open(stem + '.log', encoding='utf-8') as handle:
+                tail = handle.read()[-3000:]
+            raise BenchError('%s failed (exit %s); log %s.log:\n%s' % (name, status, stem, tail))
+        return events, wall
+
+    def playbook(self, name, plays, inventory=None, extra_env=None, args=()):
+        path = os.path.join(self.work, '%s.yml' % name)
+        with open(path, 'w', encoding='utf-8') as handle:
+            json.dump(plays, handle, indent=1)       # JSON is YAML
+        command = [os.path.join(self.bindir, 'ansible-playbook'), '-i', inventory or self.inventory, path]
+        return self._run(name, command + list(args), extra_env)
+
+    def adhoc(self, name, module, module_args, check=False, extra_env=None):
+        command = [os.path.join(self.bindir, 'ansible'), 'localhost', '-i', self.inventory, '-m', module]
+        if module_args:     # an empty '-a {}' would be taken as a raw parameter
+            command += ['-a', json.dumps(module_args)]
+        if check:
+            command.append('--check')
+        events, _wall = self._run(name, command, extra_env)
+        spans = events.spans()
+        if len(spans) != 1:
+            raise BenchError('%s: expected one task result, got %d' % (name, len(spans)))
+        _host, _task, start, end, _event, record = spans[0]
+        return end - start, record
+
+
+def module_defaults(emu):
+    return {'group/ionoscloud.backup.all': {
+        'api_url': emu.url, 'username': emu.username, 'password': emu.password}}
+
+
+def auth_env(emu):
+    return {'IONOS_API_URL': emu.url, 'IONOS_USERNAME': emu.username, 'IONOS_PASSWORD': emu.password}
+
+
+def uri_auth(emu):
+    return {'url_username': emu.username, 'url_password': emu.password, 'force_basic_auth': True}
+
+
+def play(emu, tasks, hosts='localhost'):
+    return [{'name': 'benchmark', 'hosts': hosts, 'gather_facts': False,
+             'module_defaults': module_defaults(emu), 'tasks': tasks}]
+
+
+def rotate(items, n):
+    n %= len(items)
+    return list(items[n:]) + list(items[:n])
+
+
+# ------------------------------------------------------------------------------ 1. per-task cost
+
+def bench_per_task(ctx):
+    rounds = ctx.rounds
+    kinds = ['ping', 'uri'] + (['info'] if ctx.has('backupunit_info') else [])
+    with Emulator() as emu:
+        seed_units(emu, ['pertask-%02d' % i for i in range(20)])
+        tasks = []
+        list_url = emu.url + '/backupunits?depth=1&pretty=false'
+        task_of = {
+            'ping': lambda: {'ansible.builtin.ping': {}},
+            'uri': lambda: {'ansible.builtin.uri': dict(url=list_url, **uri_auth(emu))},
+            'info': lambda: {'ionoscloud.backup.backupunit_info': {}},
+        }
+        labels = ['w%d' % i for i in range(ctx.warmup)] + ['r%02d' % i for i in range(rounds)]
+        for index, label in enumerate(labels):
+            for kind in rotate(kinds, index):
+                task = task_of[kind]()
+                task['name'] = '%s %s' % (label, kind)
+                tasks.append(task)
+        emu.clear_log()
+        events, _wall = ctx.ansible.playbook('per_task', play(emu, tasks))
+        gets = [e for e in emu.log() if request_shape(e) == 'GET /backupunits']
+        expected = len(labels) * (len(kinds) - 1)
+        if len(gets) != expected:
+            raise BenchError('per_task: expected %d list requests, the emulator saw %d' % (expected, len(gets)))
+    durations = events.durations()
+    samples = {kind: [durations['r%02d %s' % (i, kind)] for i in range(rounds)] for kind in kinds}
+    result = {'rounds': rounds, 'warmup': ctx.warmup, 'units': 20, 'samples': samples,
+              'median': {k: median(v) for k, v in samples.items()},
+              'iqr': {k: quartiles(v) for k, v in samples.items()}}
+    m = result['median']
+    result['ratio_uri_ping'] = m['uri'] / m['ping']
+    if 'info' in m:
+        result['ratio_info_uri'] = m['info'] / m['uri']
+        result['ratio_info_ping'] = m['info'] / m['ping']
+        # paired per round: the rounds ran back to back, so the pair shares the machine's state
+        result['paired_ratio_info_uri'] = median([i / u for i, u in zip(samples['info'], samples['uri'])])
+    return result
+
+
+# ------------------------------------------------------------------------------ 2. by hand
+
+def uri_job(emu, tag, name, email):
+    """The shortest correct 'ensure unit NAME exists with EMAIL' with ansible.builtin.uri."""
+    auth = uri_auth(emu)
+    api = emu.url
+    return [
+        {'name': tag + ': list', 'register': 'listing',
+         'ansible.builtin.uri': dict(url=api + '/backupunits?depth=1', **auth)},
+        {'name': tag + ': decide', 'ansible.builtin.set_fact': {
+            'existing': "{{ listing.json['items'] | selectattr('properties.name', 'equalto', '%s') "
+                        "| first | default(none) }}" % name}},
+        {'name': tag + ': create', 'register': 'created', 'no_log': True, 'when': 'existing is none',
+         'ansible.builtin.uri': dict(url=api + '/backupunits', method='POST', body_format='json', status_code=202,
+                                     body={'properties': {'name': name, 'email': email,
+                                                          'password': UNIT_PASSWORD}}, **auth)},
+        {'name': tag + ': update', 'register': 'updated',
+         'when': "existing is not none and existing.properties.email != '%s'" % email,
+         'ansible.builtin.uri': dict(url=api + '/backupunits/{{ existing.id }}', method='PATCH',
+                                     body_format='json', status_code=202,
+                                     body={'name': name, 'email': email}, **auth)},
+        {'name': tag + ': wait', 'register': 'request_status',
+         'when': 'created is not skipped or updated is not skipped',
+         'until': "request_status.json.metadata.status == 'DONE'", 'retries': 120, 'delay': 1,
+         'ansible.builtin.uri': dict(url='{{ (created if created is not skipped else updated).location }}', **auth)},
+    ]
+
+
+def module_job(tag, name, email):
+    return [{'name': tag + ': backupunit', 'ionoscloud.backup.backupunit': {
+        'name': name, 'email': email, 'backupunit_password': UNIT_PASSWORD}}]
+
+
+def job_spans(events):
+    """job tag -> (seconds from its first task's start to its last task's end, tasks that changed)."""
+    jobs = {}
+    for _host, task, start, end, event, rec in events.spans():
+        tag = task.split(':', 1)[0]
+        first, last, changed = jobs.get(tag, (start, end, 0))
+        jobs[tag] = (min(first, start), max(last, end), changed + (1 if rec.get('changed') else 0))
+    return {tag: (last - first, changed) for tag, (first, last, changed) in jobs.items()}
+
+
+def bench_by_hand(ctx):
+    rounds = ctx.rounds
+    cases = ('create', 'update', 'unchanged')
+    with Emulator() as emu:
+        seed_units(emu, ['steady-module', 'steady-uri'], email='same@example.com')
+        seed_units(emu, ['upd-%s-%02d' % (v, r) for v in ('module', 'uri') for r in range(-ctx.warmup, rounds)],
+                   email='old@example.com')
+        tasks = []
+        for r in range(-ctx.warmup, rounds):
+            label = ('w%d' % -r) if r < 0 else 'r%02d' % r
+            for case in cases:
+                email = 'same@example.com' if case == 'unchanged' else 'new-%s@example.com' % case
+                jobs = {}
+                for variant in ('module', 'uri'):
+                    name = {'create': 'new-%s-%02d' % (variant, r), 'update': 'upd-%s-%02d' % (variant, r),
+                            'unchanged': 'steady-%s' % variant}[case]
+                    tag = '%s %s %s' % (label, case, variant)
+                    jobs[variant] = module_job(tag, name, email) if variant == 'module' \
+                        else uri_job(emu, tag, name, email)
+                for variant in rotate(['module', 'uri'], r):
+                    tasks.extend(jobs[variant])
+        events, _wall = ctx.ansible.playbook('by_hand', play(emu, tasks))
+        units = units_by_name(emu)
+    # the jobs must have done their job
+    for r in range(-ctx.warmup, rounds):
+        for variant in ('module', 'uri'):
+            for name, email in (('new-%s-%02d' % (variant, r), 'new-create@example.com'),
+                                ('upd-%s-%02d' % (variant, r), 'new-update@example.com')):
+                found = units.get(name) or []
+                if len(found) != 1 or found[0].get('email') != email:
+                    raise BenchError('by_hand: unit %s is %r, expected one with email %s' % (name, found, email))
+    spans = job_spans(events)
+    result = {'rounds': rounds, 'warmup': ctx.warmup, 'provisioning_delay': 0.2, 'uri_poll_delay': 1,
+              'cases': {}}
+    for case in cases:
+        samples = {v: [spans['r%02d %s %s' % (r, case, v)][0] for r in range(rounds)] for v in ('module', 'uri')}
+        changed = {v: spans['r00 %s %s' % (case, v)][1] > 0 for v in ('module', 'uri')}
+        m = {v: median(s) for v, s in samples.items()}
+        result['cases'][case] = {'samples': samples, 'median': m, 'changed': changed,
+                                 'speedup': m['uri'] / m['module'],
+                                 'paired_speedup': median([u / mo for u, mo in zip(samples['uri'], samples['module'])])}
+    return result
+
+
+# ------------------------------------------------------------------------------ 3. requests per operation
+
+def bench_requests(ctx):
+    ops = []
+    if ctx.has('backupunit'):
+        unit = {'name': 'req-unit', 'email': 'a@example.com', 'backupunit_password': UNIT_PASSWORD}
+        ops += [
+            ('create', 'backupunit', unit, False),
+            ('unchanged', 'backupunit', unit, False),
+            ('update (email)', 'backupunit', dict(unit, email='b@example.com'), False),
+            ('update_password: always', 'backupunit',
+             dict(unit, email='b@example.com', backupunit_password='Other-pass-2025', update_password='always'), False),
+            ('check mode: create', 'backupunit', dict(unit, name='req-other'), True),
+            ('check mode: update', 'backupunit', dict(unit, email='c@example.com'), True),
+        ]
+    if ctx.has('backupunit_info'):
+        ops += [
+            ('info: all units', 'backupunit_info', {}, False),
+            ('info: by name', 'backupunit_info', {'name': 'req-unit'}, False),
+            ('info: by id', 'backupunit_info', {'id': '<id>'}, False),
+        ]
+    if ctx.has('backupunit_sso_url'):
+        ops += [
+            ('SSO URL: by name', 'backupunit_sso_url', {'name': 'req-unit'}, False),
+            ('SSO URL: by id', 'backupunit_sso_url', {'id': '<id>'}, False),
+        ]
+    if ctx.has('backupunit'):
+        ops += [
+            ('delete', 'backupunit', {'name': 'req-unit', 'state': 'absent'}, False),
+            ('absent when missing', 'backupunit', {'name': 'req-unit', 'state': 'absent'}, False),
+        ]
+    rows = []
+    with Emulator() as emu:
+        seed_units(emu, ['req-neighbour-%d' % i for i in range(3)])
+        unit_id = None
+        for label, module, args, check in ops:
+            if unit_id is None:
+                found = units_by_name(emu).get('req-unit')
+                unit_id = found[0]['id'] if found else None
+            args = {k: (unit_id if v == '<id>' else v) for k, v in args.items()}
+            emu.clear_log()
+            seconds, record = ctx.ansible.adhoc('requests', 'ionoscloud.backup.' + module, args,
+                                                check=check, extra_env=auth_env(emu))
+            entries = emu.log()
+            if any(e['status'] is None or e['status'] >= 400 and e['status'] != 404 for e in entries):
+                raise BenchError('requests: %s got an error answer: %s' % (label, entries))
+            rows.append({'operation': label, 'module': module, 'check': check, 'changed': record.get('changed'),
+                         'requests': len(entries), 'detail': summarize_requests(entries), 'seconds': seconds})
+    missing = [m for m in MODULES if not ctx.has(m)]
+    return {'provisioning_delay': 0.2, 'rows': rows, 'missing_modules': missing}
+
+
+# ------------------------------------------------------------------------------ 4. waiting
+
+def bench_waiting(ctx):
+    delay = 2.0
+    rounds = ctx.wait_rounds
+    result = {'provisioning_delay': delay, 'rounds': rounds, 'modes': {}}
+    with Emulator() as emu:
+        for tracking in (True, False):
+            emu.configure(request_tracking=tracking)
+            samples = {0.0: [], delay: []}
+            polls = {0.0: [], delay: []}
+            details = {}
+            for r in range(rounds):
+                for d in rotate([0.0, delay], r):
+                    emu.configure(provisioning_delay=d)
+                    emu.clear_log()
+                    name = 'wait-%s-%s-%02d' % ('tracked' if tracking else 'untracked', d, r)
+                    seconds, record = ctx.ansible.adhoc('waiting', 'ionoscloud.backup.backupunit', {
+                        'name': name, 'email': 'w@example.com', 'backupunit_password': UNIT_PASSWORD},
+                        extra_env=auth_env(emu))
+                    if not record.get('changed'):
+                        raise BenchError('waiting: create of %s reported no change' % name)
+                    entries = emu.log()
+                    shapes = [request_shape(e) for e in entries]
+                    post = shapes.index('POST /backupunits')
+                    after = entries[post + 1:]
+                    status_polls = [e for e in after if request_shape(e) == 'GET /requests/{id}/status']
+                    unit_reads = [e for e in after if request_shape(e) == 'GET /backupunits/{id}']
+                    if tracking:
+                        # polls of the request's status; the one GET of the unit afterwards is the result
+                        count = len(status_polls)
+                    else:
+                        # one 404 from the status URL, then the unit is polled until AVAILABLE
+                        count = len(status_polls) + len(unit_reads)
+                    samples[d].append(seconds)
+                    polls[d].append(count)
+                    details[d] = summarize_requests(after)
+            overhead = [t2 - t0 - delay for t0, t2 in zip(samples[0.0], samples[delay])]
+            result['modes']['on' if tracking else 'off'] = {
+                'samples_0': samples[0.0], 'samples_2': samples[delay],
+                'median_0': median(samples[0.0]), 'median_2': median(samples[delay]),
+                'overhead': median(overhead), 'overhead_samples': overhead,
+                'task_minus_delay': median(samples[delay]) - delay,
+                'polls_2': median(polls[delay]), 'polls_2_max': max(polls[delay]), 'polls_0': median(polls[0.0]),
+                'requests_after_post_2': details[delay], 'requests_after_post_0': details[0.0]}
+    return result
+
+
+# ------------------------------------------------------------------------------ 5. scale
+
+def write_maxrss_interpreter(ctx):
+    path = os.path.join(ctx.work, 'python-maxrss')
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write('#!/bin/sh\nexec "%s" "%s" "%s" "$@"\n' % (ctx.python, os.path.join(BENCH_DIR, 'maxrss.py'),
+                                                              ctx.python))
+    os.chmod(path, 0o755)
+    return path
+
+
+def bench_scale(ctx):
+    count = ctx.scale_units
+    rounds = ctx.scale_rounds
+    kinds = ['uri', 'ping'] + (['info'] if ctx.has('backupunit_info') else []) \
+        + (['unit_unchanged'] if ctx.has('backupunit') else [])
+    with Emulator(provisioning_delay=0) as emu:
+        started = time.monotonic()
+        seed_units(emu, ['scale-%05d' % i for i in range(count)])
+        seed_seconds = time.monotonic() - started
+        list_url = emu.url + '/backupunits?depth=1&pretty=false'
+        task_of = {
+            'ping': lambda: {'ansible.builtin.ping': {}},
+            'uri': lambda: {'ansible.builtin.uri': dict(url=list_url, **uri_auth(emu))},
+            'info': lambda: {'ionoscloud.backup.backupunit_info': {}},
+            'unit_unchanged': lambda: {'ionoscloud.backup.backupunit': {
+                'name': 'scale-%05d' % (count // 2), 'email': 'seed@example.com'}},
+        }
+        tasks = []
+        if 'info' in kinds:
+            tasks += [{'name': 'check info', 'register': 'listed', 'ionoscloud.backup.backupunit_info': {}},
+                      {'name': 'check count', 'ansible.builtin.assert': {
+                          'that': ['listed.backupunits | length == %d' % count], 'quiet': True}}]
+        labels = ['w0'] + ['r%02d' % i for i in range(rounds)]
+        for index, label in enumerate(labels):
+            for kind in rotate(kinds, index):
+                task = task_of[kind]()
+                task['name'] = '%s %s' % (label, kind)
+                tasks.append(task)
+        events, _wall = ctx.ansible.playbook('scale_time', play(emu, tasks))
+        durations = events.durations()
+        samples = {k: [durations['r%02d %s' % (i, k)] for i in range(rounds)] for k in kinds}
+
+        # peak memory: the same tasks with the interpreter wrapped by maxrss.py (separate runs,
+        # so the wrapper's own start-up does not count in the times above)
+        wrapper = write_maxrss_interpreter(ctx)
+        inventory = ctx.ansible.write_inventory('maxrss', ['localhost'], interpreter=wrapper)
+        rss_file = os.path.join(ctx.work, 'maxrss.jsonl')
+        if os.path.exists(rss_file):
+            os.remove(rss_file)
+        tasks = []
+        for index in range(ctx.memory_rounds):
+            for kind in rotate(kinds, index):
+                task = task_of[kind]()
+                task['name'] = 'm%d %s' % (index, kind)
+                tasks.append(task)
+        ctx.ansible.playbook('scale_memory', play(emu, tasks), inventory=inventory,
+                             extra_env={'BENCH_MAXRSS_FILE': rss_file})
+    module_of = {'ping': 'ping', 'uri': 'uri', 'info': 'backupunit_info', 'unit_unchanged': 'backupunit'}
+    with open(rss_file, encoding='utf-8') as handle:
+        records = [json.loads(line) for line in handle if line.strip()]
+    memory = {}
+    for kind in kinds:
+        values = [r['maxrss_kb'] / 1024.0 for r in records if r['module'] == module_of[kind]]
+        if len(values) != ctx.memory_rounds:
+            raise BenchError('scale: %d memory records for %s, expected %d' % (len(values), kind, ctx.memory_rounds))
+        memory[kind] = {'median_mib': median(values), 'max_mib': max(values)}
+    result = {'units': count, 'rounds': rounds, 'seed_seconds': seed_seconds, 'samples': samples,
+              'median': {k: median(v) for k, v in samples.items()}, 'memory': memory,
+              'memory_rounds': ctx.memory_rounds}
+    if 'info' in kinds:
+        result['ratio_info_uri'] = result['median']['info'] / result['median']['uri']
+    return result
+
+
+# ------------------------------------------------------------------------------ 6. throughput
+
+def bench_throughput(ctx):
+    hosts = ['bench-host-%02d' % i for i in range(1, ctx.tp_hosts + 1)]
+    inventory = ctx.ansible.write_inventory('throughput', hosts)
+    per_host = ctx.tp_units
+    runs = {}
+    for label, limit in (('unlimited', None), ('limited', (600, 20))):
+        options = {}
+        if limit:
+            options = {'rate_limit': limit[0], 'rate_burst': limit[1]}
+        with Emulator(**options) as emu:
+            tasks = [{'name': 'create units', 'loop': '{{ range(%d) | list }}' % per_host,
+                      'ionoscloud.backup.backupunit': {
+                          'name': "tp-{{ inventory_hostname }}-{{ '%02d' | format(item) }}",
+                          'email': 'tp@example.com', 'backupunit_password': UNIT_PASSWORD}}]
+            log('throughput (%s): %d hosts x %d units, forks %d' % (label, len(hosts), per_host, len(hosts)))
+            events, wall = ctx.ansible.playbook('throughput_' + label, play(emu, tasks, hosts='all'),
+                                                inventory=inventory, extra_env={'ANSIBLE_FORKS': str(len(hosts))})
+            entries = emu.log()
+            units = units_by_name(emu)
+        spans = events.spans()
+        start = min(s for _h, _t, s, _e, _ev, _r in spans)
+        end = max(e for _h, _t, _s, e, _ev, _r in spans)
+        items = sorted(rec['t'] - start for rec in events.records if rec['event'] == 'item_ok')
+        limited = [e for e in entries if e['status'] == 429]
+        accepted = [e for e in entries if e['status'] != 429]
+        posts = [e for e in entries if e['method'] == 'POST' and e['status'] == 202]
+        expected = {'tp-%s-%02d' % (h, i) for h in hosts for i in range(per_host)}
+        duplicates = sum(len(v) - 1 for v in units.values() if len(v) > 1)
+        missing = sorted(expected - set(units))
+        failures = len(events.failures())
+        runs[label] = {
+            'makespan': end - start, 'wall': wall, 'requests_total': len(entries),
+            'requests_accepted': len(accepted), 'rate_limited_429': len(limited),
+            'posts_accepted': len(posts), 'units': len(units), 'missing': len(missing),
+            'duplicates': duplicates, 'extra_posts': len(posts) - len(expected), 'failures': failures,
+            'item_times': items,
+            'requests_by_shape': {shape: sum(1 for e in accepted if request_shape(e) == shape)
+                                  for shape in sorted({request_shape(e) for e in accepted})},
+        }
+        if limit:
+            per_second = limit[0] / 60.0
+            runs[label].update(per_minute=limit[0], burst=limit[1],
+                               floor=len(accepted) / per_second,
+                               floor_with_burst=(len(accepted) - limit[1]) / per_second)
+            runs[label]['ratio'] = runs[label]['makespan'] / runs[label]['floor']
+    return {'hosts': len(hosts), 'units_per_host': per_host, 'forks': len(hosts), 'runs': runs}
+
+
+# ------------------------------------------------------------------------------ 7. imports
+
+def importtime(python, target, env):
+    """(total µs of importing target, {top-level package: self µs}) from python -X importtime."""
+    proc = subprocess.run([python, '-X', 'importtime', '-c', 'import ' + target],
+                          env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise BenchError('importing %s failed: %s' % (target, proc.stderr[-2000:]))
+    total = None
+    by_package = {}
+    for line in proc.stderr.splitlines():
+        match = re.match(r'import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)', line)
+        if not match:
+            continue
+        self_us, cumulative, _indent, name = int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
+        top = name.split('.')[0]
+        if name.startswith('ansible_collections.ionoscloud'):
+            top = 'ionoscloud.backup'
+        elif name.startswith('ansible.module_utils'):
+            top = 'ansible.module_utils'
+        elif top in ('requests', 'urllib3', 'charset_normalizer', 'idna', 'certifi', 'chardet'):
+            top = 'requests + its dependencies'
+        elif top in sys.stdlib_module_names or top.startswith('_'):
+            top = 'standard library'
+        by_package[top] = by_package.get(top, 0) + self_us
+        if name == target:
+            total = cumulative
+    return total, by_package
+
+
+def bench_imports(ctx):
+    env = dict(os.environ, PYTHONPATH=ctx.collections_path, PYTHONDONTWRITEBYTECODE='1')
+    env.pop('PYTHONDONTWRITEBYTECODE')      # use the .pyc caches, as a warm machine does
+    targets = [('ionoscloud.backup.' + m, 'ansible_collections.ionoscloud.backup.plugins.modules.' + m)
+               for m in MODULES if ctx.has(m)]
+    targets += [('ansible.builtin.uri', 'ansible.modules.uri'), ('ansible.builtin.ping', 'ansible.modules.ping'),
+                ('requests alone', 'requests'), ('ansible.module_utils.basic alone', 'ansible.module_utils.basic')]
+    rows = []
+    for label, target in targets:
+        importtime(ctx.python, target, env)     # warm the .pyc caches
+        runs = [importtime(ctx.python, target, env) for _ in range(ctx.import_runs)]
+        totals = [r[0] for r in runs]
+        mid = sorted(range(len(runs)), key=lambda i: totals[i])[len(runs) // 2]
+        rows.append({'label': label, 'target': target, 'median_ms': median(totals) / 1000.0,
+                     'breakdown_ms': {k: v / 1000.0 for k, v in sorted(runs[mid][1].items(), key=lambda kv: -kv[1])}})
+    return {'runs': ctx.import_runs, 'rows': rows}
+
+
+# ------------------------------------------------------------------------------ the run
+
+class Context:
+    def __init__(self, args, work, python, collections_path):
+        self.work = work
+        self.python = python
+        self.collections_path = collections_path
+        self.ansible = Ansible(work, python, collections_path)
+        quick = args.quick
+        self.rounds = 4 if quick else 25
+        self.warmup = 1 if quick else 2
+        self.wait_rounds = 2 if quick else 5
+        self.scale_units = 1000 if quick else 10000
+        self.scale_rounds = 2 if quick else 5
+        self.memory_rounds = 1 if quick else 3
+        self.tp_hosts = 5 if quick else 20
+        self.tp_units = 3 if quick else 10
+        self.import_runs = 3 if quick else 9
+        installed = os.path.join(collections_path, 'ansible_collections', 'ionoscloud', 'backup', 'plugins', 'modules')
+        self.modules = {m for m in MODULES if os.path.exists(os.path.join(installed, m + '.py'))}
+
+    def has(self, module):
+        return module in self.modules
+
+
+def build_and_install(work, python):
+    bindir = os.path.dirname(python)
+    dist = os.path.join(work, 'dist')
+    collections = os.path.join(work, 'collections')
+    for command in ([os.path.join(bindir, 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path', dist,
+                     REPO_ROOT],):
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    tarball = glob.glob(os.path.join(dist, '*.tar.gz'))[0]
+    subprocess.run([os.path.join(bindir, 'ansible-galaxy'), 'collection', 'install', '--offline', '-p', collections,
+                    tarball], check=True, stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, ANSIBLE_HOME=os.path.join(work, 'ansible_home'),
+                            ANSIBLE_COLLECTIONS_PATH=collections))
+    return collections, os.path.basename(tarball)
+
+
+def machine_info(python):
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo', encoding='utf-8') as handle:
+            for line in handle:
+                if line.startswith('model name'):
+                    cpu = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memory = None
+    try:
+        with open('/proc/meminfo', encoding='utf-8') as handle:
+            memory = int(handle.readline().split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    core = subprocess.run([python, '-c', 'import ansible.release as r, requests; print(r.__version__, requests.__version__)'],
+                          capture_output=True, text=True, check=True).stdout.split()
+    os_name = platform.platform()
+    try:
+        with open('/etc/os-release', encoding='utf-8') as handle:
+            for line in handle:
+                if line.startswith('PRETTY_NAME='):
+                    os_name = line.split('=', 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return {'cpu': cpu, 'cpus': os.cpu_count(), 'memory_mib': memory, 'os': os_name,
+            'kernel': platform.release(), 'python': subprocess.run(
+                [python, '-c', 'import platform; print(platform.python_version())'],
+                capture_output=True, text=True, check=True).stdout.strip(),
+            'ansible_core': core[0], 'requests': core[1],
+            'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--quick', action='store_true', help='few rounds, small scale: checks the suite works')
+    parser.add_argument('--only', default=','.join(SECTIONS), help='comma-separated sections (default: all)')
+    parser.add_argument('--results', default=os.path.join(REPO_ROOT, 'build', 'bench', 'results.json'),
+                        help='where the raw results are written (default build/bench/results.json)')
+    parser.add_argument('--render-only', action='store_true', help='only (re)write docs/performance.md from --results')
+    parser.add_argument('--no-render', action='store_true', help='do not write docs/performance.md')
+    parser.add_argument('--keep', action='store_true', help='keep the scratch directory (playbooks, logs, events)')
+    args = parser.parse_args()
+
+    if not args.render_only:
+        only = [s.strip() for s in args.only.split(',') if s.strip()]
+        unknown = set(only) - set(SECTIONS)
+        if unknown:
+            parser.error('unknown sections: %s' % ', '.join(sorted(unknown)))
+        python = sys.executable
+        work = tempfile.mkdtemp(prefix='ionos-bench-')
+        try:
+            log('building and installing the collection into %s' % work)
+            collections, tarball = build_and_install(work, python)
+            ctx = Context(args, work, python, collections)
+            results = {}
+            if os.path.exists(args.results):
+                with open(args.results, encoding='utf-8') as handle:
+                    results = json.load(handle)         # sections not run this time are kept
+            results['machine'] = machine_info(python)
+            results['collection'] = tarball
+            results['modules'] = sorted(ctx.modules)
+            results['quick'] = args.quick
+            for section in SECTIONS:
+                if section not in only:
+                    continue
+                log('section %s' % section)
+                started = time.monotonic()
+                load_before = os.getloadavg()[0]
+                results[section] = globals()['bench_' + section](ctx)
+                results[section]['section_seconds'] = time.monotonic() - started
+                # other work on the machine skews absolute times (ratios less): record it
+                results[section]['load_average'] = [load_before, os.getloadavg()[0]]
+                results[section]['modules'] = sorted(ctx.modules)
+                log('section %s done in %.0f s' % (section, results[section]['section_seconds']))
+                os.makedirs(os.path.dirname(args.results), exist_ok=True)
+                with open(args.results, 'w', encoding='utf-8') as handle:
+                    json.dump(results, handle, indent=1)
+        finally:
+            if args.keep:
+                log('scratch directory kept: %s' % work)
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+    if not args.no_render:
+        import report     # benchmarks/report.py
+        with open(args.results, encoding='utf-8') as handle:
+            results = json.load(handle)
+        report.write(results, os.path.join(REPO_ROOT, 'docs'))
+        log('wrote docs/performance.md')
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except BenchError as exc:
+        print('BENCHMARK ERROR: %s' % exc, file=sys.stderr)
+        sys.exit(1)
