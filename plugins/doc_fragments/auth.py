@@ -63,7 +63,7 @@ options:
     default: 30
 notes:
   - Requests the API rate limits (HTTP 429) are retried after its C(Retry-After) time;
-    idempotent requests (GET, PUT, DELETE) are also retried on HTTP 502, 503, 504 and
+    idempotent requests (GET, PUT, DELETE) are also retried on HTTP 500, 502, 503, 504 and
     network errors, with exponential backoff, for at most two minutes of waiting per request.
   - A create or update whose answer is lost (network error, timeout, HTTP 5xx) is never sent
     blindly again; the module reads the backup unit back and only resends the request when

@@ -43,7 +43,8 @@ REDACTED = '********'
 
 # Methods the API applies idempotently: sending them twice has the effect of sending them once.
 IDEMPOTENT_METHODS = frozenset(('GET', 'HEAD', 'PUT', 'DELETE'))
-TRANSIENT_STATUSES = frozenset((502, 503, 504))
+# 500 included: the API answers it for passing internal faults, and resending a GET/PUT/DELETE is harmless.
+TRANSIENT_STATUSES = frozenset((500, 502, 503, 504))
 
 # What to fix, for errors whose cause is known. Keyed by HTTP status.
 HINTS = {
@@ -140,7 +141,7 @@ class RetryPolicy:
 
     def __init__(self, max_attempts=5, max_attempts_rate_limited=10, backoff_initial=0.5,
                  backoff_max=8.0, retry_after_max=60.0, total_max=120.0):
-        self.max_attempts = max_attempts                            # for 502/503/504 and network errors
+        self.max_attempts = max_attempts                            # for 500/502/503/504 and network errors
         self.max_attempts_rate_limited = max_attempts_rate_limited  # for 429
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
@@ -295,7 +296,7 @@ class ApiClient:
         """Send one API call, retrying what is safe to retry. Returns an ApiResponse.
 
         - 429 is retried for every method (the API did not apply it), honouring Retry-After.
-        - 502/503/504 and network errors are retried for idempotent methods with exponential
+        - 500/502/503/504 and network errors are retried for idempotent methods with exponential
           backoff and jitter.
         - For POST/PATCH, a network error, a read timeout or a 5xx raises AnswerLost.
         Retrying stops after the policy's attempts or its total sleep budget.

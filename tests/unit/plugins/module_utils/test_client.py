@@ -77,7 +77,7 @@ def test_empty_body_is_none(make_client, http):
 # ---- retries --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize('status', [502, 503, 504])
+@pytest.mark.parametrize('status', [500, 502, 503, 504])
 @pytest.mark.parametrize('method', ['GET', 'PUT', 'DELETE'])
 def test_transient_statuses_are_retried_for_idempotent_methods(make_client, http, clock, status, method):
     client, session = make_client(http.error(status, str(status), 'busy'), http.error(status, str(status), 'busy'),
