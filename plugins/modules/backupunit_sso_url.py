@@ -19,9 +19,9 @@ description:
     end in C(_info); its attributes below state that it is read-only.
   - B(The URL is a secret.) It carries a short-lived login token, so anybody who sees it can
     log in to the backup portal as the unit until the token expires. The module returns it,
-    since that is its purpose, but never puts it into a message or a warning. Set
-    C(no_log: true) on the task that runs this module and registers the result, so the URL
-    does not show in the output or the logs (see the examples).
+    since that is its purpose, but never puts it into a message or a warning. Set the task
+    keyword C(no_log) to C(true) on the task that runs this module and registers the result,
+    so the URL does not show in the output or the logs (see the examples).
 author:
   - ionoscloud.backup maintainers (@ionoscloud)
 options:
@@ -88,8 +88,8 @@ RETURN = r'''
 sso_url:
   description:
     - The single sign-on URL of the unit's backup portal.
-    - B(Secret:) it carries a short-lived login token. Register it from a task with
-      C(no_log: true) and do not print it.
+    - B(Secret:) it carries a short-lived login token. Register it from a task whose
+      C(no_log) keyword is C(true), and do not print it.
   returned: success
   type: str
   sample: https://backup.ionos.com/api/2/idp/external-login#ott=<one-time token>&targetURI=https://backup.ionos.com/bc
