@@ -28,6 +28,7 @@ import argparse
 import datetime
 import glob
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -49,6 +50,7 @@ from harness import Emulator  # noqa: E402  (tests/mock_api, stdlib only)
 SECTIONS = ('per_task', 'by_hand', 'requests', 'waiting', 'scale', 'throughput', 'imports')
 MODULES = ('backupunit', 'backupunit_info', 'backupunit_sso_url')
 UNIT_PASSWORD = 'Bench-pass-2025'
+RUN_NUMBERS = itertools.count(1)       # one sequence for every Ansible run, so no log file is reused
 
 
 class BenchError(RuntimeError):
@@ -191,7 +193,6 @@ class Ansible:
         self.python = python
         self.bindir = os.path.dirname(python)
         self.collections_path = collections_path
-        self.counter = 0
         self.inventory = self.write_inventory('localhost', ['localhost'])
 
     def write_inventory(self, name, hosts, interpreter=None):
@@ -221,8 +222,7 @@ class Ansible:
         return env
 
     def _run(self, name, command, extra_env):
-        self.counter += 1
-        stem = os.path.join(self.work, '%03d-%s' % (self.counter, name))
+        stem = os.path.join(self.work, '%03d-%s' % (next(RUN_NUMBERS), name))
         timer = stem + '.events.jsonl'
         env = self.env(extra_env)
         env['BENCH_TIMER_FILE'] = timer
@@ -467,12 +467,36 @@ def bench_requests(ctx):
 
 # ------------------------------------------------------------------------------ 4. waiting
 
+CURRENT_POLL_POLICY = 'def __init__(self, initial=0.1, factor=2.0, maximum=5.0):'
+PROPOSED_POLL_POLICY = 'def __init__(self, initial=0.25, factor=1.25, maximum=5.0):'
+
+
+def proposed_poll_collection(ctx):
+    """A copy of the installed collection whose PollPolicy defaults are the proposed ones (a what-if)."""
+    target = os.path.join(ctx.work, 'collections-proposed-poll')
+    if not os.path.exists(target):
+        shutil.copytree(ctx.collections_path, target)
+    client = os.path.join(target, 'ansible_collections', 'ionoscloud', 'backup', 'plugins', 'module_utils', '_client.py')
+    with open(client, encoding='utf-8') as handle:
+        source = handle.read()
+    if CURRENT_POLL_POLICY not in source:
+        return None         # the client changed: the what-if no longer applies
+    with open(client, 'w', encoding='utf-8') as handle:
+        handle.write(source.replace(CURRENT_POLL_POLICY, PROPOSED_POLL_POLICY))
+    return Ansible(ctx.work, ctx.python, target)
+
+
 def bench_waiting(ctx):
     delay = 2.0
     rounds = ctx.wait_rounds
     result = {'provisioning_delay': delay, 'rounds': rounds, 'modes': {}}
+    variants = [('on', True, ctx.ansible), ('off', False, ctx.ansible)]
+    proposed = proposed_poll_collection(ctx)
+    if proposed is not None:
+        result['proposed_policy'] = PROPOSED_POLL_POLICY
+        variants += [('on, proposed policy', True, proposed), ('off, proposed policy', False, proposed)]
     with Emulator() as emu:
-        for tracking in (True, False):
+        for mode, tracking, ansible in variants:
             emu.configure(request_tracking=tracking)
             samples = {0.0: [], delay: []}
             polls = {0.0: [], delay: []}
@@ -481,8 +505,8 @@ def bench_waiting(ctx):
                 for d in rotate([0.0, delay], r):
                     emu.configure(provisioning_delay=d)
                     emu.clear_log()
-                    name = 'wait-%s-%s-%02d' % ('tracked' if tracking else 'untracked', d, r)
-                    seconds, record = ctx.ansible.adhoc('waiting', 'ionoscloud.backup.backupunit', {
+                    name = 'wait-%s-%s-%02d' % (re.sub(r'\W+', '-', mode), d, r)
+                    seconds, record = ansible.adhoc('waiting', 'ionoscloud.backup.backupunit', {
                         'name': name, 'email': 'w@example.com', 'backupunit_password': UNIT_PASSWORD},
                         extra_env=auth_env(emu))
                     if not record.get('changed'):
@@ -503,14 +527,58 @@ def bench_waiting(ctx):
                     polls[d].append(count)
                     details[d] = summarize_requests(after)
             overhead = [t2 - t0 - delay for t0, t2 in zip(samples[0.0], samples[delay])]
-            result['modes']['on' if tracking else 'off'] = {
+            result['modes'][mode] = {
                 'samples_0': samples[0.0], 'samples_2': samples[delay],
                 'median_0': median(samples[0.0]), 'median_2': median(samples[delay]),
                 'overhead': median(overhead), 'overhead_samples': overhead,
                 'task_minus_delay': median(samples[delay]) - delay,
                 'polls_2': median(polls[delay]), 'polls_2_max': max(polls[delay]), 'polls_0': median(polls[0.0]),
                 'requests_after_post_2': details[delay], 'requests_after_post_0': details[0.0]}
+    result['client_level'] = client_level_waits(ctx, delay, rounds)
     return result
+
+
+def client_level_waits(ctx, delay, rounds):
+    """The wait alone, without Ansible: POST a unit, then time BackupUnitResource._wait (the
+    installed collection's code, real HTTP) with the current and the proposed poll policy."""
+    sys.path.insert(0, ctx.collections_path)
+    try:
+        from ansible_collections.ionoscloud.backup.plugins.module_utils import _client, _backupunit
+    finally:
+        sys.path.remove(ctx.collections_path)
+
+    class ModuleStub:       # what _wait reads from the module
+        params = {'wait_timeout': 600}
+
+    policies = {'current': _client.PollPolicy(),
+                'proposed': _client.PollPolicy(initial=0.25, factor=1.25, maximum=5.0)}
+    out = {}
+    with Emulator(provisioning_delay=delay) as emu:
+        for tracking in (True, False):
+            emu.configure(request_tracking=tracking)
+            for policy_name, policy in policies.items():
+                client = _client.ApiClient(api_url=emu.url, username=emu.username, password=emu.password,
+                                           poll=policy)
+                resource = _backupunit.BackupUnitResource(ModuleStub(), client=client)
+                overheads, polls = [], []
+                for r in range(rounds):
+                    response = client.post('/backupunits', {'properties': {
+                        'name': 'cw-%s-%s-%d' % (tracking, policy_name, r), 'password': UNIT_PASSWORD}})
+                    accepted = time.monotonic()
+                    emu.clear_log()
+                    unit = resource._wait(response.body['id'], response.location)     # pylint: disable=protected-access
+                    overheads.append(time.monotonic() - accepted - delay)
+                    if unit is None or _backupunit.unit_state(unit) != 'AVAILABLE':
+                        raise BenchError('client-level wait returned %r' % (unit,))
+                    entries = emu.log()
+                    # tracking on: status polls (the final GET of the unit is the result, not a poll)
+                    polls.append(sum(1 for e in entries if request_shape(e) == 'GET /requests/{id}/status')
+                                 + (0 if tracking else sum(1 for e in entries
+                                                           if request_shape(e) == 'GET /backupunits/{id}')))
+                out['%s, %s' % ('on' if tracking else 'off', policy_name)] = {
+                    'overhead': median(overheads), 'overhead_max': max(overheads), 'polls': median(polls),
+                    'polls_max': max(polls)}
+    return out
 
 
 # ------------------------------------------------------------------------------ 5. scale
