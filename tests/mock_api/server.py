@@ -390,6 +390,8 @@ def _validate_fault_action(action, where):
         retry_after = action.get("retry_after", 1)
         if not isinstance(retry_after, int) or isinstance(retry_after, bool) or retry_after < 0:
             raise ControlError("%s: retry_after must be a non-negative integer" % where)
+        if not isinstance(action.get("message", ""), str):
+            raise ControlError("%s: message must be a string" % where)
     if kind == "delay":
         seconds = action.get("seconds")
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
@@ -1012,7 +1014,7 @@ class Handler(BaseHTTPRequestHandler):
                 headers = dict(rate_headers)
                 if fault_status == 429:
                     headers["Retry-After"] = fault.get("retry_after", 1)
-                response = Response(fault_status, error_body(fault_status, None, True), headers)
+                response = Response(fault_status, error_body(fault_status, fault.get("message"), True), headers)
             elif retry_after is not None:
                 headers = dict(rate_headers)
                 headers["Retry-After"] = retry_after
