@@ -34,6 +34,14 @@ MODULE_PREFIX = "ionoscloud.backup."
 # ------------------------------------------------------------------------------------- summaries
 
 
+CASES_FILE = SUMMARY_FILE.with_name("summary-cases.json")
+
+
+def _run_id():
+    """Shared by the xdist workers of one pytest run, different for the next run."""
+    return os.environ.get("PYTEST_XDIST_TESTRUNUID") or "pid-%d" % os.getpid()
+
+
 def record_summary(suite, figures):
     """Store ``"<suite>: <figures>"`` in tests/output/summaries.txt (replacing the suite's old line)."""
     line = "%s: %s" % (suite, figures)
@@ -47,6 +55,31 @@ def record_summary(suite, figures):
         handle.write("\n".join(kept + [line]) + "\n")
     print(line)     # visible with `pytest -s`
     return line
+
+
+def record_case(suite, case, outcome, summarize):
+    """Add one test's figures to its suite, and rewrite the suite's summary line from all of them.
+
+    A suite spread over several tests (and xdist workers) still gets one line:
+    ``summarize({case: outcome, ...})`` builds it from the cases recorded in this pytest run.
+    """
+    SUMMARY_FILE.parent.mkdir(parents=True, exist_ok=True)
+    with open(CASES_FILE, "a+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        try:
+            everything = json.loads(handle.read() or "{}")
+        except ValueError:
+            everything = {}
+        mine = everything.get(suite)
+        if not mine or mine.get("run") != _run_id():
+            mine = everything[suite] = {"run": _run_id(), "cases": {}}
+        mine["cases"][case] = outcome
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps(everything, indent=1, sort_keys=True))
+        cases = dict(mine["cases"])
+    return record_summary(suite, summarize(cases))
 
 
 # ------------------------------------------------------------------------------- small builders
