@@ -750,6 +750,7 @@ def bench_imports(ctx):
         totals = [r[0] for r in runs]
         mid = sorted(range(len(runs)), key=lambda i: totals[i])[len(runs) // 2]
         rows.append({'label': label, 'target': target, 'median_ms': median(totals) / 1000.0,
+                     'min_ms': min(totals) / 1000.0,
                      'breakdown_ms': {k: v / 1000.0 for k, v in sorted(runs[mid][1].items(), key=lambda kv: -kv[1])}})
     return {'runs': ctx.import_runs, 'rows': rows}
 
