@@ -37,7 +37,7 @@ release-checks:
 
 # Benchmarks against the emulator (not part of `make test`): rewrites docs/performance.md.
 bench:
-	benchmarks/run.sh
+	bash benchmarks/run.sh
 
 clean:
 	rm -rf build .venv
