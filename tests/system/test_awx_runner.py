@@ -86,6 +86,7 @@ def run_job(tmp_path, collection_path, playbook, injected_env, extra_env=None):
             "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}},
         envvars=envvars,
         suppress_env_files=True,  # keep the secrets out of files in the private data dir
+        runner_mode="subprocess",  # no pseudo-terminal: nothing in a job prompts
         quiet=True,
         timeout=600,
     )
@@ -121,8 +122,9 @@ def clean_environment(monkeypatch):
 @pytest.fixture
 def private_emulator():
     """An emulator whose credentials exist nowhere but in this test."""
+    # Hex, never a leading "-" that the emulator's argument parser would take for an option.
     with Emulator(provisioning_delay=0.05, username="awx-" + secrets.token_hex(4),
-                  password=secrets.token_urlsafe(16), token=secrets.token_urlsafe(24)) as emu:
+                  password="pw-" + secrets.token_hex(12), token="tk-" + secrets.token_hex(16)) as emu:
         yield emu
 
 
@@ -188,7 +190,7 @@ def test_demo_playbook_runs_with_a_token_credential(private_emulator, collection
 def test_role_runs_with_a_basic_credential_and_contract_number(private_emulator, collection_path, tmp_path,
                                                                clean_environment):
     emu = private_emulator
-    unit_password = secrets.token_urlsafe(16)
+    unit_password = "unit-" + secrets.token_hex(12)
     injected = inject(load_credential_type(), {
         "api_url": emu.url, "username": emu.username, "password": emu.password, "contract_number": "31721234"})
     assert injected["IONOS_TOKEN"] == ""
@@ -211,7 +213,7 @@ def test_role_runs_with_a_basic_credential_and_contract_number(private_emulator,
 def test_wrong_credential_fails_the_job_without_leaking_it(private_emulator, collection_path, tmp_path,
                                                            clean_environment):
     emu = private_emulator
-    wrong_token = secrets.token_urlsafe(24)
+    wrong_token = "tk-" + secrets.token_hex(16)
     injected = inject(load_credential_type(), {"api_url": emu.url, "token": wrong_token})
 
     runner = run_job(tmp_path, collection_path, ROLE_PLAYBOOK, injected, extra_env={"UNIT_PASSWORD": "irrelevant-1"})
