@@ -86,7 +86,6 @@ def run_job(tmp_path, collection_path, playbook, injected_env, extra_env=None):
             "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}},
         envvars=envvars,
         suppress_env_files=True,  # keep the secrets out of files in the private data dir
-        runner_mode="subprocess",  # no pseudo-terminal: nothing in a job prompts
         quiet=True,
         timeout=600,
     )
