@@ -11,6 +11,7 @@ The options are documented once, in the `ionoscloud.backup.auth` doc fragment.
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
@@ -54,7 +55,7 @@ def auth_argument_spec():
 def client_from_module(module):
     """An ApiClient for the module's connection options; fails the module on bad options.
 
-    Checks happen before any request: the requests library, credentials, timeout.
+    Checks happen before any request: the requests library, credentials, timeout, api_url.
     """
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
@@ -70,6 +71,14 @@ def client_from_module(module):
     if params.get('timeout') is not None and params['timeout'] <= 0:
         module.fail_json(msg='timeout must be a positive number of seconds, got %s' % params['timeout'],
                          error={'kind': 'options', 'message': 'invalid timeout'})
+    api_url = params.get('api_url')
+    if api_url:
+        parts = urlsplit(api_url)
+        # Without a scheme, requests would only say "No connection adapters were found".
+        if parts.scheme.lower() not in ('http', 'https') or not parts.netloc:
+            module.fail_json(msg='api_url must start with https:// (or http://), like %s; got %s'
+                                 % (DEFAULT_API_URL, api_url),
+                             error={'kind': 'options', 'message': 'invalid api_url'})
     if not params.get('validate_certs', True):
         module.warn('validate_certs is false: the API certificate is not verified, so credentials can be '
                     'intercepted. Prefer ca_path with the CA bundle that signs the API certificate.')
