@@ -28,6 +28,10 @@ from harness import Emulator  # tests/mock_api is on sys.path (see conftest.py)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CREDENTIAL_TYPE = REPO_ROOT / "meta" / "awx" / "credential_type.yml"
 DEMO_PLAYBOOK = REPO_ROOT / "demo" / "demo.yml"
+# ansible-runner starts ansible-playbook through pexpect (forkpty); the emulator harness runs
+# threads in this process, so Python warns. The child execs at once, which is safe.
+pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of forkpty:DeprecationWarning")
+
 MODULE_ENV_VARS = {"IONOS_API_URL", "IONOS_USERNAME", "IONOS_PASSWORD", "IONOS_TOKEN", "IONOS_CONTRACT_NUMBER"}
 
 ROLE_PLAYBOOK = """\
