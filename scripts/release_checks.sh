@@ -50,8 +50,10 @@ src_root="$work/src"
 src="$src_root/ansible_collections/$namespace/$name"
 mkdir -p "$src"
 if git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    git -C "$repo" ls-files -z --cached --others --exclude-standard \
-        | (cd "$repo" && tar --null -T - -cf -) | tar -xf - -C "$src"
+    # (a file deleted but not yet committed is still listed; skip what does not exist)
+    (cd "$repo" && git ls-files -z --cached --others --exclude-standard \
+        | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
+        | tar --null -T - -cf -) | tar -xf - -C "$src"
 else
     tar -C "$repo" --exclude=.git -cf - . | tar -xf - -C "$src"
 fi
