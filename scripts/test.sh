@@ -155,6 +155,16 @@ run_step_body() {
 
 # ---------------------------------------------------------------- running steps and lanes
 
+# What is printed of a step's log leaves out pip's progress chatter (ansible-test installs its
+# requirements into a venv per Python); the full log stays in build/test/logs/STEP.log.
+quiet_pip() {
+    grep --line-buffered -v -E \
+        -e 'is ignored: it is neither a file nor a directory' \
+        -e '^(Looking in (indexes|links)|Collecting|Processing|Requirement already satisfied|Installing collected packages|Using cached pip)' \
+        -e '^ +(Downloading|Using cached|Preparing metadata|Building wheel|Created wheel|Stored in directory|[━─])' \
+        -e '^ *━' -e '^INFO: pip is looking at multiple versions' || true
+}
+
 # run_step STEP COPY STREAM: runs one step in COPY, records PASS/FAIL/SKIP and its duration.
 run_step() {
     local step=$1 copy=$2 stream=$3 start status=0 result
@@ -164,7 +174,7 @@ run_step() {
     start=$(date +%s)
     if [ "$stream" = 1 ]; then
         banner "$step: $(describe "$step")"
-        (cd "$copy" && run_step_body "$step") 2>&1 | tee "$logf" || status=$?
+        (cd "$copy" && run_step_body "$step") 2>&1 | tee "$logf" | quiet_pip || status=$?
     else
         printf '[%s] started  %s\n' "$(date +%H:%M:%S)" "$step"
         (cd "$copy" && run_step_body "$step") > "$logf" 2>&1 || status=$?
@@ -179,7 +189,7 @@ run_step() {
         {
             flock 9
             banner "$step: $(describe "$step")"
-            cat "$logf"
+            quiet_pip < "$logf"
             printf -- '-- %s: %s in %ss\n' "$step" "$result" "$secs"
         } 9>>"$OUTPUT_LOCK"
     else
