@@ -35,9 +35,5 @@ pytest:
 release-checks:
 	bash scripts/test.sh release-checks
 
-# Benchmarks against the emulator (not part of `make test`): rewrites docs/performance.md.
-bench:
-	bash benchmarks/run.sh
-
 clean:
 	rm -rf build .venv
