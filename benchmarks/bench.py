@@ -17,7 +17,8 @@ Sections (the numbers of issue 7):
   throughput  6. 20 hosts x 10 units under a 600/min, burst 20 rate limit
   imports     7. python -X importtime of each module's import chain
 
-usage: bench.py [--quick] [--only SECTION,...] [--results FILE] [--render-only]
+usage: make bench [BENCH_ARGS=...], or, in a venv with ansible-core and requests:
+       bench.py [--quick] [--only SECTION,...] [--results FILE] [--render-only]
 Benchmarks measure; they never fail because the machine is slow. They fail only when something
 is wrong (a task failed, a unit is missing, a request was not answered).
 """
@@ -795,6 +796,21 @@ def build_and_install(work, python):
     return collections, os.path.basename(tarball)
 
 
+def ensure_matplotlib():
+    """Install the chart's one dependency into this venv when it is missing (pinned)."""
+    try:
+        import matplotlib  # noqa: F401  pylint: disable=unused-import
+        return
+    except ImportError:
+        pass
+    if sys.prefix == sys.base_prefix:
+        log('matplotlib is missing and this is not a venv: no chart')
+        return
+    log('installing matplotlib into %s for the chart' % sys.prefix)
+    subprocess.run([sys.executable, '-m', 'pip', '-q', '--disable-pip-version-check', 'install', '-r',
+                    os.path.join(BENCH_DIR, 'requirements-chart.txt')], check=False)
+
+
 def machine_info(python):
     cpu = platform.processor() or platform.machine()
     try:
@@ -880,6 +896,7 @@ def main():
             else:
                 shutil.rmtree(work, ignore_errors=True)
     if not args.no_render:
+        ensure_matplotlib()
         import report     # benchmarks/report.py
         with open(args.results, encoding='utf-8') as handle:
             results = json.load(handle)

@@ -50,7 +50,7 @@ def write(results, docs_dir):
     try:
         chart = draw_chart(results, os.path.join(docs_dir, CHART))
     except ImportError as exc:
-        print('no chart: %s (make bench installs matplotlib)' % exc, file=sys.stderr)
+        print('no chart: %s (bench.py installs matplotlib)' % exc, file=sys.stderr)
     with open(os.path.join(docs_dir, 'performance.md'), 'w', encoding='utf-8') as handle:
         handle.write(render(results, chart))
 
@@ -85,8 +85,8 @@ def render(r, chart):
             peak, m['cpus'], ': other work shared the machine, so absolute times are inflated; the interleaved '
             'ratios are what to compare' if peak > m['cpus'] else ''))
     w('')
-    w('Reproduce: `make bench` (about 10-15 minutes; it creates `.venv/bench` with ansible-core, requests')
-    w('and matplotlib, writes `build/bench/results.json` and this file).')
+    w('Reproduce: `make bench` (about 10-15 minutes, in the tools venv; the first run adds matplotlib to it')
+    w('for the chart). It writes `build/bench/results.json`, this file and its chart.')
     w('')
     if chart:
         w('![Benchmark overview](%s)' % chart)
