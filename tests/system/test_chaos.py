@@ -27,6 +27,7 @@ from reliability.helpers import (
     module_defaults,
     new_password,
     playbook_yaml,
+    record_secret_scan,
     record_summary,
     replay_chaos,
     sha256,
@@ -243,4 +244,4 @@ def test_chaos_run_converges_without_failures_duplicates_or_losses(tmp_path, run
                    % (len(operations), len(HOSTS), len(log), total_injected,
                       ", ".join("%s: %d" % item for item in sorted(injected.items())), total_injected,
                       len(duplicates), len(lost), refused_creates))
-    record_summary("secrets (chaos -vvv)", scan.report())
+    record_secret_scan("chaos", scan, sso_tokens)

@@ -172,7 +172,7 @@ class SecretScan:
             self.patterns[label] = {value.encode("utf-8"), quote(value, safe="").encode("utf-8")}
         self.bytes_scanned = 0
         self.sources = 0
-        self.hits = []      # (secret label, source)
+        self.hits = []      # (secret label, source, masked context)
 
     def scan(self, source, data):
         if isinstance(data, str):
@@ -180,8 +180,21 @@ class SecretScan:
         self.bytes_scanned += len(data)
         self.sources += 1
         for label, variants in self.patterns.items():
-            if any(variant in data for variant in variants):
-                self.hits.append((label, source))
+            for variant in variants:
+                at = data.find(variant)
+                if at >= 0:
+                    # Where it leaked, with the secret itself masked so the failure report does not leak it.
+                    context = self.mask(data[max(0, at - 150):at + len(variant) + 100])
+                    self.hits.append((label, source, context))
+                    break
+
+    def mask(self, data):
+        """``data`` with every secret replaced by its label (longest first, so no part of one survives)."""
+        pairs = sorted(((variant, label) for label, variants in self.patterns.items() for variant in variants),
+                       key=lambda pair: len(pair[0]), reverse=True)
+        for variant, label in pairs:
+            data = data.replace(variant, b"<" + label.encode("utf-8") + b">")
+        return data.decode("utf-8", "replace")
 
     def scan_tree(self, root):
         """Every regular file under ``root`` (what the modules and Ansible wrote)."""
@@ -265,3 +278,16 @@ def write_self_signed_certificate(directory, hostname="127.0.0.1"):
                                            serialization.NoEncryption()))
     os.chmod(key_path, 0o600)
     return cert_path, key_path
+
+
+def record_secret_scan(suite, scan, sso_tokens):
+    """Add one scanned suite to the single ``secrets`` summary line."""
+    def summarize(cases):
+        return ("%d suites at -vvv (%s): %d bytes scanned in %d outputs, logs and files, for %d secrets "
+                "(passwords, tokens, Basic values, %d SSO tokens), %d hits"
+                % (len(cases), ", ".join(sorted(cases)), sum(c["bytes"] for c in cases.values()),
+                   sum(c["sources"] for c in cases.values()), sum(c["secrets"] for c in cases.values()),
+                   sum(c["sso_tokens"] for c in cases.values()), sum(c["hits"] for c in cases.values())))
+    return record_case("secrets", suite, {"bytes": scan.bytes_scanned, "sources": scan.sources,
+                                          "secrets": len(scan.patterns), "sso_tokens": len(sso_tokens),
+                                          "hits": len(scan.hits)}, summarize)
