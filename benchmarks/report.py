@@ -412,27 +412,51 @@ def section_throughput(r, w):
     w('Floor: the requests the emulator accepted (not 429) divided by the allowed 10 per second.%s'
       % load_note(tp))
     w('')
-    w('| run | makespan | accepted requests | 429 answers | floor | makespan / floor | failures | units | duplicates | POSTs beyond one per unit |')
+    w('| run | makespan | accepted requests | 429 answers | floor | makespan / floor | failed items (hosts) | units | duplicates | POSTs beyond one per unit |')
     w('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
-    for label in ('unlimited', 'limited'):
+    for label in THROUGHPUT_RUNS:
         run = tp['runs'].get(label)
         if not run:
             continue
-        w('| %s | %s | %d | %d | %s | %s | %d | %d | %d | %d |' % (
-            'no limit' if label == 'unlimited' else '%d/min, burst %d' % (run['per_minute'], run['burst']),
-            s(run['makespan'], 1), run['requests_accepted'], run['rate_limited_429'],
+        name = 'no limit' if label == 'unlimited' else '%d/min, burst %d' % (run['per_minute'], run['burst'])
+        if 'proposed' in label:
+            name += ', proposed 429 handling (what-if)'
+        w('| %s | %s | %d | %d | %s | %s | %d (%d) | %d | %d | %d |' % (
+            name, s(run['makespan'], 1), run['requests_accepted'], run['rate_limited_429'],
             s(run.get('floor'), 1) if run.get('floor') else '-', x(run.get('ratio')) if run.get('ratio') else '-',
-            run['failures'], run['units'], run['duplicates'], max(0, run['extra_posts'])))
+            run['failures'], run.get('failed_hosts', 0), run['units'], run['duplicates'], max(0, run['extra_posts'])))
     w('')
     limited = tp['runs'].get('limited')
     if limited:
         shapes = ', '.join('%d %s' % (n, shape) for shape, n in sorted(limited['requests_by_shape'].items(),
                                                                         key=lambda kv: -kv[1]))
-        w('Accepted requests with the limit: %s.' % shapes)
+        w('Accepted requests with the limit: %s. Fewer status polls than without a limit: time spent' % shapes)
+        w('waiting for a token is time the provisioning delay also runs.')
         w('')
-        if limited['ratio'] > GOAL_THROUGHPUT_RATIO:
-            w('**Goal missed**: %s against %.1f×. The goal stays.' % (x(limited['ratio']), GOAL_THROUGHPUT_RATIO))
+        ok = limited['failures'] == 0 and limited['duplicates'] == 0 and limited['ratio'] <= GOAL_THROUGHPUT_RATIO
+        if not ok:
+            w('**Goal missed**: %d of %d loop items failed (%d units missing; the others failed while waiting,'
+              % (limited['failures'], tp['hosts'] * tp['units_per_host'], limited['missing']))
+            w('after their unit was created), makespan %s the floor. The message: `%s`.'
+              % (x(limited['ratio']), '; '.join(limited.get('failure_messages') or ['-'])))
+            w('There were no duplicates: a 429 is never applied, and a create whose answer is lost is read')
+            w('back before it is retried.')
             w('')
+            w('Cause: `RetryPolicy(max_attempts_rate_limited=10)` in `plugins/module_utils/_client.py`.')
+            w('Twenty processes share a bucket of 10 requests per second. A process that got a token sends')
+            w('its next request within 0.1 s (list, POST, first poll), while a rejected one sleeps the whole')
+            w('`Retry-After` (1 s) and finds the bucket drained again; all rejected processes also come back')
+            w('at the same instant, because they sleep exactly `Retry-After`. So a few processes lose ten')
+            w('times in a row, about 10 s, and give up although the 120 s sleep budget (`total_max`) is')
+            w('nowhere near spent. Proposed (two lines of `_client.py`): let the sleep budget end 429 retries')
+            w('(`max_attempts_rate_limited=100`), and sleep 100-150 % of `Retry-After`')
+            w('(`min(delay, policy.retry_after_max) * (1.5 - self.jitter() / 2.0)`; never less than the')
+            w('server asked for). The what-if row ran a copy of the installed collection with exactly those')
+            w('two lines changed. The goal stays as it is.')
+            w('')
+
+
+THROUGHPUT_RUNS = ('unlimited', 'limited', 'limited, proposed 429 handling')
 
 
 def section_imports(r, w):
@@ -535,13 +559,15 @@ def draw_chart(r, path):
     tp = r.get('throughput')
     if tp:
         total = tp['hosts'] * tp['units_per_host']
-        for label, style in (('unlimited', 'tab:blue'), ('limited', 'tab:orange')):
+        for label, style in zip(THROUGHPUT_RUNS, ('tab:blue', 'tab:orange', 'tab:green')):
             run = tp['runs'].get(label)
             if not run:
                 continue
             times = run['item_times']
-            ax.step([0] + times, range(0, len(times) + 1), where='post', color=style,
-                    label='no limit' if label == 'unlimited' else '600/min, burst 20')
+            name = {'unlimited': 'no limit', 'limited': '600/min, burst 20'}.get(label, '600/min, proposed 429 handling')
+            if run['failures']:
+                name += ' (%d failed)' % run['failures']
+            ax.step([0] + times, range(0, len(times) + 1), where='post', color=style, label=name)
         limited = tp['runs'].get('limited')
         if limited:
             ax.plot([0, limited['floor']], [0, total], color='black', linestyle='--', linewidth=1,

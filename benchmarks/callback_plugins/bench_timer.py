@@ -53,7 +53,7 @@ class CallbackModule(CallbackBase):
             record['changed'] = bool(data.get('changed'))
             if 'attempts' in data:
                 record['attempts'] = data['attempts']
-            if event == 'failed':
+            if event in ('failed', 'item_failed'):
                 record['msg'] = str(data.get('msg', ''))[:300]
         record.update(extra)
         self._out.write(json.dumps(record) + '\n')
