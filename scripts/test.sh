@@ -120,6 +120,8 @@ step_pytest() {
     # One pytest run per folder: each has its own conftest.py, and tests import helpers from it
     # by the module name "conftest", which one process can only hold once.
     local d ran=0 status=0
+    # The reliability and security suites keep one summary line each here (see tests/system/reliability).
+    rm -f tests/output/summaries.txt tests/output/summary-cases.json
     for d in tests/mock_api tests/system; do
         has_files "$d" -name 'test_*.py' || continue
         ran=1
@@ -129,6 +131,10 @@ step_pytest() {
             python -m pytest -p no:cacheprovider -n 2 -q -r fEs "$d" || status=1
     done
     [ "$ran" = 1 ] || skip "no pytest suites under tests/mock_api or tests/system yet"
+    if [ -s tests/output/summaries.txt ]; then
+        echo "== suite summaries"
+        cat tests/output/summaries.txt
+    fi
     return "$status"
 }
 
