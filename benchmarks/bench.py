@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ionoscloud.backup benchmark suite (`make bench`); results go to docs/performance.md.
@@ -611,8 +610,8 @@ def client_level_waits(ctx, delay, rounds):
 def write_maxrss_interpreter(ctx):
     path = os.path.join(ctx.work, 'python-maxrss')
     with open(path, 'w', encoding='utf-8') as handle:
-        handle.write('#!/bin/sh\nexec "%s" "%s" "%s" "$@"\n' % (ctx.python, os.path.join(BENCH_DIR, 'maxrss.py'),
-                                                              ctx.python))
+        script = os.path.join(BENCH_DIR, 'maxrss.py')
+        handle.write('#!/bin/sh\nexec "%s" "%s" "%s" "$@"\n' % (ctx.python, script, ctx.python))
     os.chmod(path, 0o755)
     return path
 
@@ -781,7 +780,7 @@ def bench_imports(ctx):
     rows = []
     for label, target in targets:
         importtime(ctx.python, target, env)     # warm the .pyc caches
-        runs = [importtime(ctx.python, target, env) for _ in range(ctx.import_runs)]
+        runs = [importtime(ctx.python, target, env) for _run in range(ctx.import_runs)]
         totals = [r[0] for r in runs]
         mid = sorted(range(len(runs)), key=lambda i: totals[i])[len(runs) // 2]
         rows.append({'label': label, 'target': target, 'median_ms': median(totals) / 1000.0,

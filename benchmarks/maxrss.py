@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run a module process and record its peak memory (benchmarks only).

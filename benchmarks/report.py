@@ -154,8 +154,9 @@ def summary_rows(r):
         run = tp['runs']['limited']
         ok = run['failures'] == 0 and run['duplicates'] == 0 and run['extra_posts'] <= 0 and run['missing'] == 0 \
             and run['ratio'] <= GOAL_THROUGHPUT_RATIO
-        rows.append(('6', '%d hosts × %d units under %d/min, burst %d' % (
-            tp['hosts'], tp['units_per_host'], run['per_minute'], run['burst']),
+        title = '%d hosts × %d units under %d/min, burst %d' % (
+            tp['hosts'], tp['units_per_host'], run['per_minute'], run['burst'])
+        rows.append(('6', title,
                      '0 failures, 0 duplicates, makespan ≤ %.1f× floor' % GOAL_THROUGHPUT_RATIO,
                      '%d failures, %d duplicates, %s = %s the floor of %s' % (
                          run['failures'], run['duplicates'] + max(0, run['extra_posts']), s(run['makespan'], 1),
@@ -169,8 +170,8 @@ def summary_rows(r):
                             and row['breakdown_ms'][k] >= 1.0})
             rows.append(('7', 'import chain of each module', 'collection code ≤ %.0f ms; nothing beyond '
                          'ansible-core and requests' % GOAL_OWN_IMPORT_MS,
-                         'collection code ≤ %.1f ms; %s' % (worst, 'other packages ≥ 1 ms: ' + ', '.join(third)
-                                                           if third else 'nothing else'),
+                         'collection code ≤ %.1f ms; %s' % (
+                             worst, ('other packages ≥ 1 ms: ' + ', '.join(third)) if third else 'nothing else'),
                          verdict(worst <= GOAL_OWN_IMPORT_MS and not third)))
     return rows
 
@@ -265,8 +266,8 @@ def section_by_hand(r, w):
     missed = [case for case in bh['cases'] if bh['cases'][case]['speedup'] < GOAL_BY_HAND_SPEEDUP]
     if missed:
         w('')
-        w('**Goal missed** for: %s (measured above). The goal stays at %.0f×.' % (', '.join(missed),
-                                                                              GOAL_BY_HAND_SPEEDUP))
+        w('**Goal missed** for: %s (measured above). The goal stays at %.0f×.' % (
+            ', '.join(missed), GOAL_BY_HAND_SPEEDUP))
     w('')
 
 
@@ -380,8 +381,8 @@ def section_scale(r, w):
                         ('info', '`backupunit_info`, full list'), ('unit_unchanged', '`backupunit`, one unit, unchanged')):
         if kind not in sc['median']:
             continue
-        w('| %s | %s | %s | %.0f MiB |' % (label, s(sc['median'][kind]), x(sc['median'][kind] / sc['median']['uri']),
-                                          sc['memory'][kind]['max_mib']))
+        w('| %s | %s | %s | %.0f MiB |' % (
+            label, s(sc['median'][kind]), x(sc['median'][kind] / sc['median']['uri']), sc['memory'][kind]['max_mib']))
     w('')
     if 'info' in sc['median']:
         t = sc['median']['info']
@@ -428,8 +429,8 @@ def section_throughput(r, w):
     w('')
     limited = tp['runs'].get('limited')
     if limited:
-        shapes = ', '.join('%d %s' % (n, shape) for shape, n in sorted(limited['requests_by_shape'].items(),
-                                                                        key=lambda kv: -kv[1]))
+        by_count = sorted(limited['requests_by_shape'].items(), key=lambda kv: -kv[1])
+        shapes = ', '.join('%d %s' % (n, shape) for shape, n in by_count)
         w('Accepted requests with the limit: %s. Fewer status polls than without a limit: time spent' % shapes)
         w('waiting for a token is time the provisioning delay also runs.')
         w('')
@@ -545,8 +546,8 @@ def draw_chart(r, path):
                     values.append(c['overhead'])
         bars = ax.bar(range(len(values)), values, color=['tab:red' if v > GOAL_WAIT_OVERHEAD else 'tab:green'
                                                          for v in values])
-        for bar, mode_label in zip(bars, labels):
-            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), '%.2f s' % bar.get_height(),
+        for rect in bars:
+            ax.text(rect.get_x() + rect.get_width() / 2, rect.get_height(), '%.2f s' % rect.get_height(),
                     ha='center', va='bottom')
         ax.axhline(GOAL_WAIT_OVERHEAD, color='black', linestyle='--', linewidth=1, label='goal %.1f s' % GOAL_WAIT_OVERHEAD)
         ax.set_xticks(range(len(values)))
