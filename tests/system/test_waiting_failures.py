@@ -88,7 +88,7 @@ def test_failed_request_names_its_id_and_the_api_message(operation, emulator, ru
     # The API accepted the write before it failed, so the result must not claim nothing happened.
     assert '"changed": true' in line, line
     assert "Traceback" not in result.output
-    record_case("waiting failures", "failed-" + operation, {"kind": "failed", "ok": 1}, lambda c: summarize(c))
+    record_case("waiting failures", "failed-" + operation, {"kind": "failed", "ok": 1}, summarize)
 
 
 @pytest.mark.parametrize("request_tracking", [True, False], ids=["requests-tracked", "requests-untracked"])
