@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of the API emulator (not a test): is it ever the bottleneck?
@@ -128,9 +127,9 @@ def serializer_rows(count, runs):
         function()
         return time.perf_counter() - started
 
-    stdlib = [timed(lambda: json.dumps(document, indent=2)) for _ in range(runs)]
+    stdlib = [timed(lambda: json.dumps(document, indent=2)) for run in range(runs)]
     ours = []
-    for _ in range(runs):
+    for run in range(runs):
         for unit in units:
             unit.changed()  # empty the per-unit caches: measure the cold path
         ours.append(timed(lambda: state.list_units(None, True, True)))
@@ -157,7 +156,7 @@ def main():
         create_units(emu, 100)
         for label, path in (("pretty=true (default)", "/backupunits?depth=1"),
                             ("pretty=false", "/backupunits?depth=1&pretty=false")):
-            rates = [throughput(emu, path, args.threads, args.seconds) for _ in range(args.runs)]
+            rates = [throughput(emu, path, args.threads, args.seconds) for run in range(args.runs)]
             rows.append(("GET /backupunits?depth=1, 100 units, %s, %d keep-alive threads" % (label, args.threads),
                          "%.0f req/s" % statistics.median(rates),
                          ", ".join("%.0f" % r for r in rates), ">= 500 req/s"))
@@ -168,7 +167,7 @@ def main():
             cold = []
             warm = []
             size = 0
-            for _ in range(args.runs):
+            for run in range(args.runs):
                 # a write to every unit would be needed to empty all caches; a reset and re-create is simpler
                 emu.reset()
                 emu.configure(provisioning_delay=0)
@@ -179,7 +178,7 @@ def main():
                     client.request("GET", "/backupunits?depth=0&pretty=false")
                     elapsed, size = latency(client, path)
                     cold.append(elapsed)
-                    warm.extend(latency(client, path)[0] for _ in range(args.warm))
+                    warm.extend(latency(client, path)[0] for warm_call in range(args.warm))
                 finally:
                     client.close()
             rows.append(("GET /backupunits?depth=1, %d units, %s, first call (%.1f MB)"

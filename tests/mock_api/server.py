@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Emulator of the IONOS Cloud API v6 backup-unit endpoints.
@@ -249,8 +248,6 @@ class Unit:
                 text = render(self.reference(), pretty, level)
             self._cache[key] = text
         return text
-
-
 
     def control_view(self):
         return {
@@ -1048,7 +1045,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def authorized(self):
         header = self.headers.get("Authorization") or ""
-        scheme, _, value = header.strip().partition(" ")
+        scheme, space, value = header.strip().partition(" ")
         value = value.strip()
         if scheme.lower() == "basic":
             try:

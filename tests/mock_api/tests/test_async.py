@@ -40,11 +40,11 @@ def test_later_requests_on_a_unit_queue_behind_earlier_ones(emu):
 
 def test_deleted_unit_stays_until_its_request_is_done(emu):
     emu.configure(provisioning_delay=1.0)
-    unit, _ = create_unit(emu, "deleting")
+    unit, response_headers = create_unit(emu, "deleting")
     emu.configure(provisioning_delay=0)
     wait_for_state(emu, unit["id"], "AVAILABLE")
     emu.configure(provisioning_delay=3.0)
-    status, headers, _ = emu.api("DELETE", "/backupunits/" + unit["id"])
+    status, headers, body = emu.api("DELETE", "/backupunits/" + unit["id"])
     assert status == 202
     request_id = request_id_of(headers["location"])
     assert unit_state(emu, unit["id"]) == "BUSY"
@@ -106,7 +106,7 @@ def test_fail_next_write_fails_only_the_next_write(emu):
 
 
 def test_failed_update_restores_the_previous_properties(emu):
-    unit, _ = create_unit(emu, "restore", email="before@example.com", password="pass-one")
+    unit, response_headers = create_unit(emu, "restore", email="before@example.com", password="pass-one")
     wait_for_state(emu, unit["id"], "AVAILABLE")
     before = emu.units()[0]
     emu.configure(fail_next_write="update failed")
@@ -120,10 +120,10 @@ def test_failed_update_restores_the_previous_properties(emu):
 
 
 def test_failed_delete_keeps_the_unit(emu):
-    unit, _ = create_unit(emu, "survivor")
+    unit, response_headers = create_unit(emu, "survivor")
     wait_for_state(emu, unit["id"], "AVAILABLE")
     emu.configure(fail_next_write="delete failed")
-    status, headers, _ = emu.api("DELETE", "/backupunits/" + unit["id"])
+    status, headers, body = emu.api("DELETE", "/backupunits/" + unit["id"])
     assert status == 202
     request_id = request_id_of(headers["location"])
     emu.wait_until(lambda: request_status(emu, request_id) == "FAILED", timeout=30)

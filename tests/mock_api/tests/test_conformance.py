@@ -151,9 +151,8 @@ def test_every_success_response(checker):
     emu, call = checker.emu, checker.call
     emu.reset()
     call("GET", "/backupunits", template="/backupunits")                                   # empty
-    status, headers, unit = call("POST", "/backupunits", {"properties": {"name": "conf", "email": "c@example.com",
-                                                                        "password": "pw-1"}},
-                                 template="/backupunits")
+    properties = {"name": "conf", "email": "c@example.com", "password": "pw-1"}
+    status, headers, unit = call("POST", "/backupunits", {"properties": properties}, template="/backupunits")
     assert status == 202
     unit_id = unit["id"]
     create_unit(emu, "second")
@@ -170,7 +169,7 @@ def test_every_success_response(checker):
                 template="/backupunits/{backupunitId}")[0] == 202
     assert call("GET", unit_path + "/ssourl", template="/backupunits/{backupunitId}/ssourl")[0] == 200
     assert call("GET", unit_path + "/ssourl?pretty=false", template="/backupunits/{backupunitId}/ssourl")[0] == 200
-    status, headers, _ = call("DELETE", unit_path, template="/backupunits/{backupunitId}")
+    status, headers, body = call("DELETE", unit_path, template="/backupunits/{backupunitId}")
     assert status == 202
     request_id = request_id_of(headers["location"])
     assert call("GET", "/requests/%s/status" % request_id, template="/requests/{requestId}/status")[0] == 200
@@ -255,7 +254,7 @@ def test_every_error_response_of_every_operation(checker, method, path, template
 def test_error_responses_outside_the_document(checker):
     emu, call = checker.emu, checker.call
     emu.reset()
-    unit, _ = create_unit(emu, "x")
+    unit, response_headers = create_unit(emu, "x")
     assert call("GET", "/datacenters")[0] == 404
     assert call("DELETE", "/backupunits")[0] == 405
     assert call("POST", "/backupunits/" + unit["id"], {"properties": {"name": "x"}})[0] == 405

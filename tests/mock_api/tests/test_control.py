@@ -11,7 +11,7 @@ from harness import EmulatorError
 
 
 def test_log_records_every_api_request_in_order(emu):
-    unit, _ = create_unit(emu, "logged", headers={"X-Contract-Number": "42"})
+    unit, response_headers = create_unit(emu, "logged", headers={"X-Contract-Number": "42"})
     emu.api("GET", "/backupunits?depth=1&pretty=false", headers={"X-Contract-Number": "42"})
     emu.api("GET", "/backupunits", auth=None)
     emu.api("GET", "/nowhere")
@@ -125,7 +125,7 @@ def test_control_api_errors(emu):
 
 def test_control_api_needs_no_auth_and_is_not_rate_limited(emu):
     emu.configure(rate_limit={"per_minute": 1, "burst": 1})
-    for _ in range(5):
+    for attempt in range(5):
         status, headers, _data = emu.raw("GET", emu.control_url + "/config")
         assert status == 200
         assert "x-ratelimit-remaining" not in headers
@@ -134,8 +134,8 @@ def test_control_api_needs_no_auth_and_is_not_rate_limited(emu):
 
 
 def test_sso_tokens_lists_every_issued_token_until_reset(emu):
-    unit, _ = create_unit(emu, "sso-scan")
-    urls = [emu.api("GET", "/backupunits/%s/ssourl" % unit["id"])[2]["ssoUrl"] for _ in range(2)]
+    unit, response_headers = create_unit(emu, "sso-scan")
+    urls = [emu.api("GET", "/backupunits/%s/ssourl" % unit["id"])[2]["ssoUrl"] for call_number in range(2)]
     tokens = emu.sso_tokens()
     assert len(tokens) == 2
     for url, token in zip(urls, tokens):

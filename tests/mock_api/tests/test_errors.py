@@ -108,7 +108,7 @@ def test_415_for_a_body_that_is_not_json(emu, content_type):
         headers["Content-Type"] = content_type
     status, response_headers, data = emu.raw("POST", emu.url + "/backupunits", b"name=x", headers)
     assert_envelope(status, response_headers, json.loads(data), 415)
-    unit, _ = create_unit(emu, "target")
+    unit, response_headers = create_unit(emu, "target")
     for method in ("PUT", "PATCH"):
         status, response_headers, data = emu.raw(method, emu.url + "/backupunits/" + unit["id"], b"name=x", headers)
         assert_envelope(status, response_headers, json.loads(data), 415)
@@ -156,7 +156,7 @@ def test_422_for_duplicate_name_in_the_same_contract(emu):
 
 
 def test_422_for_a_name_change_by_put_or_patch(emu):
-    unit, _ = create_unit(emu, "fixed-name", email="a@example.com")
+    unit, response_headers = create_unit(emu, "fixed-name", email="a@example.com")
     for method, body in (("PUT", {"properties": {"name": "other", "email": "b@example.com"}}),
                          ("PATCH", {"name": "other", "email": "b@example.com"})):
         status, headers, data = emu.api(method, "/backupunits/" + unit["id"], body)
@@ -165,7 +165,7 @@ def test_422_for_a_name_change_by_put_or_patch(emu):
 
 
 def test_422_for_put_without_name_or_with_bare_properties(emu):
-    unit, _ = create_unit(emu, "put-me")
+    unit, response_headers = create_unit(emu, "put-me")
     status, headers, data = emu.api("PUT", "/backupunits/" + unit["id"], {"properties": {"email": "x@example.com"}})
     assert_envelope(status, headers, data, 422, "name")
     status, headers, data = emu.api("PUT", "/backupunits/" + unit["id"], {"name": "put-me"})
@@ -174,14 +174,14 @@ def test_422_for_put_without_name_or_with_bare_properties(emu):
 
 def test_422_for_patch_without_name(emu):
     """The vendor document's PATCH body (BackupUnitProperties) requires name; clients must send it."""
-    unit, _ = create_unit(emu, "patch-no-name", email="a@example.com")
+    unit, response_headers = create_unit(emu, "patch-no-name", email="a@example.com")
     status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"email": "b@example.com"})
     assert_envelope(status, headers, data, 422, "name")
     assert emu.units()[0]["email"] == "a@example.com"
 
 
 def test_422_for_patch_with_wrong_types_or_wrapped_body(emu):
-    unit, _ = create_unit(emu, "patch-me")
+    unit, response_headers = create_unit(emu, "patch-me")
     status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "patch-me", "email": 5})
     assert_envelope(status, headers, data, 422, "email")
     status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"properties": {"email": "a@b.c"}})
@@ -217,7 +217,7 @@ def test_errors_are_pretty_by_default_and_compact_on_request(emu):
 
 def test_unit_being_deleted_refuses_updates(emu):
     emu.configure(provisioning_delay=30)
-    unit, _ = create_unit(emu, "going")
+    unit, response_headers = create_unit(emu, "going")
     assert emu.api("DELETE", "/backupunits/" + unit["id"])[0] == 202
     status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "going", "email": "x@example.com"})
     assert_envelope(status, headers, data, 422, "being deleted")

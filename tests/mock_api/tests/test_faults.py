@@ -37,7 +37,7 @@ def test_429_fault_with_custom_retry_after(emu):
 
 def test_fault_matches_method_and_path_and_counts_down(emu):
     emu.add_fault(method="GET", path=r"/backupunits/[^/]+$", action="status", status=503, count=2)
-    unit, _ = create_unit(emu, "counted")                                  # POST: not matched
+    unit, response_headers = create_unit(emu, "counted")                    # POST: not matched
     assert emu.api("GET", "/backupunits")[0] == 200                         # path not matched
     assert emu.api("GET", "/backupunits/" + unit["id"])[0] == 503
     assert emu.api("GET", "/backupunits/" + unit["id"])[0] == 503
@@ -88,7 +88,7 @@ def test_apply_then_drop_applies_the_write(emu):
 
 
 def test_apply_then_drop_on_delete_and_patch(emu):
-    unit, _ = create_unit(emu, "half")
+    unit, response_headers = create_unit(emu, "half")
     emu.add_fault(method="PATCH", path=".", action="apply_then_drop")
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
         emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "half", "email": "new@example.com"})
@@ -101,7 +101,7 @@ def test_apply_then_drop_on_delete_and_patch(emu):
 
 def test_server_keeps_serving_after_dropped_connections(emu):
     emu.add_fault(method="*", path=".", action="drop", count=10)
-    for _ in range(10):
+    for attempt in range(10):
         with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
             emu.api("GET", "/backupunits")
     assert emu.api("GET", "/backupunits")[0] == 200
@@ -112,7 +112,7 @@ def _chaos_statuses(emu, seed, calls=60):
     emu.configure(chaos={"rate": 0.3, "seed": seed,
                          "actions": [{"action": "status", "status": 503}, {"action": "drop"}]})
     outcomes = []
-    for _ in range(calls):
+    for call_number in range(calls):
         try:
             outcomes.append(emu.api("GET", "/backupunits")[0])
         except (http.client.RemoteDisconnected, ConnectionError):
@@ -129,13 +129,13 @@ def test_chaos_injects_faults_at_about_the_rate_and_is_repeatable(emu):
     assert {503, "drop"} <= set(first)
     assert _chaos_statuses(emu, seed=2) != first
     emu.configure(chaos=None)
-    assert all(emu.api("GET", "/backupunits")[0] == 200 for _ in range(20))
+    assert all(emu.api("GET", "/backupunits")[0] == 200 for call_number in range(20))
 
 
 def test_rate_limit_returns_429_with_integer_retry_after(emu):
     # 12 per minute: a token every 5 s, so a slow machine cannot refill the bucket mid-test
     emu.configure(rate_limit={"per_minute": 12, "burst": 3})
-    answers = [emu.api("GET", "/backupunits") for _ in range(5)]
+    answers = [emu.api("GET", "/backupunits") for call_number in range(5)]
     assert [status for status, _h, _b in answers] == [200, 200, 200, 429, 429]
     remaining = [int(headers["x-ratelimit-remaining"]) for _s, headers, _b in answers[:3]]
     assert remaining == [2, 1, 0]
@@ -162,7 +162,7 @@ def test_rate_limited_write_changes_nothing(emu):
 def test_rate_limit_from_the_command_line():
     with Emulator(rate_limit=6, rate_burst=2) as emu:
         assert emu.config()["rate_limit"] == {"per_minute": 6, "burst": 2}
-        assert [emu.api("GET", "/backupunits")[0] for _ in range(3)] == [200, 200, 429]
+        assert [emu.api("GET", "/backupunits")[0] for call_number in range(3)] == [200, 200, 429]
         emu.configure(rate_limit=None)
         status, headers, _body = emu.api("GET", "/backupunits")
         assert status == 200

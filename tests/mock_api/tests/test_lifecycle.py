@@ -57,7 +57,7 @@ def test_custom_credentials():
         status, _h, _b = emu.api("GET", "/backupunits", auth=None,
                                  headers={"Authorization": "Bearer emulator-token"})
         assert status == 401
-        unit, _ = create_unit(emu, "by-alice")
+        unit, response_headers = create_unit(emu, "by-alice")
         assert unit["metadata"]["createdBy"] == "alice"
 
 
@@ -68,7 +68,7 @@ def test_fixed_port_and_busy_port_error():
     probe.close()
     with Emulator(port=port) as emu:
         assert emu.url == "http://127.0.0.1:%d/cloudapi/v6" % port
-        result = subprocess.run([sys.executable, SERVER, "--port", str(port)], capture_output=True, timeout=30)
+        result = subprocess.run([sys.executable, SERVER, "--port", str(port)], capture_output=True, timeout=30, check=False)
         assert result.returncode == 2
         assert b"cannot listen" in result.stderr
         assert b"Traceback" not in result.stderr
@@ -81,7 +81,7 @@ def test_fixed_port_and_busy_port_error():
     (["--tls-cert", "x.pem"], "go together"),
 ])
 def test_bad_flags_give_a_one_line_error(args, message):
-    result = subprocess.run([sys.executable, SERVER] + args, capture_output=True, timeout=30)
+    result = subprocess.run([sys.executable, SERVER] + args, capture_output=True, timeout=30, check=False)
     assert result.returncode == 2
     assert message in result.stderr.decode()
     assert b"Traceback" not in result.stderr
@@ -112,7 +112,7 @@ def test_survives_clients_that_disconnect_mid_request(emu):
     # a client that sends a request and leaves before reading the (large) answer
     for index in range(300):
         create_unit(emu, "bulk-%03d" % index)
-    for _ in range(5):
+    for client_number in range(5):
         sock = socket.create_connection((parts.hostname, parts.port))
         sock.sendall(b"GET /cloudapi/v6/backupunits?depth=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
                      + emu.token.encode() + b"\r\n\r\n")
@@ -171,7 +171,7 @@ def test_bad_tls_files_give_a_one_line_error(tmp_path):
     bogus = tmp_path / "bogus.pem"
     bogus.write_text("not a certificate")
     result = subprocess.run([sys.executable, SERVER, "--tls-cert", str(bogus), "--tls-key", str(bogus)],
-                            capture_output=True, timeout=30)
+                            capture_output=True, timeout=30, check=False)
     assert result.returncode == 2
     assert b"TLS" in result.stderr
     assert b"Traceback" not in result.stderr
@@ -189,13 +189,13 @@ def test_runs_on_the_oldest_supported_python():
     if python is None:
         pytest.skip("no Python 3.8 on this machine")
     with Emulator(python=python, provisioning_delay=0) as emu:
-        unit, _ = create_unit(emu, "old-python")
+        unit, response_headers = create_unit(emu, "old-python")
         assert emu.api("GET", "/backupunits/" + unit["id"])[2]["metadata"]["state"] == "AVAILABLE"
         assert emu.stop() == 0
 
 
 def test_concurrent_starts_get_distinct_ports():
-    emulators = [Emulator() for _ in range(3)]
+    emulators = [Emulator() for index in range(3)]
     threads = [threading.Thread(target=e.start) for e in emulators]
     for thread in threads:
         thread.start()

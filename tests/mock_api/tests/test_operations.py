@@ -55,8 +55,8 @@ def test_unit_becomes_available_and_is_listed(emu):
 
 
 def test_list_depth_zero_gives_references_and_depth_one_full_units(emu):
-    first, _ = create_unit(emu, "first")
-    second, _ = create_unit(emu, "second")
+    first, response_headers = create_unit(emu, "first")
+    second, response_headers = create_unit(emu, "second")
     _status, _headers, shallow = emu.api("GET", "/backupunits")
     assert shallow["items"] == [
         {"id": first["id"], "type": "backupunit", "href": emu.url + "/backupunits/" + first["id"]},
@@ -89,14 +89,14 @@ def test_unknown_query_parameters_are_ignored(emu):
 
 
 def test_bearer_token_works_like_basic(emu):
-    body, _ = create_unit(emu, "token-unit")
+    body, response_headers = create_unit(emu, "token-unit")
     status, _headers, unit = emu.api("GET", "/backupunits/" + body["id"], auth="token")
     assert status == 200
     assert unit["properties"]["name"] == "token-unit"
 
 
 def test_put_replaces_properties_and_keeps_name(emu):
-    body, _ = create_unit(emu, "put-unit", email="old@example.com")
+    body, response_headers = create_unit(emu, "put-unit", email="old@example.com")
     wait_for_state(emu, body["id"], "AVAILABLE")
     old_hash = emu.units()[0]["password_sha256"]
     status, headers, updated = emu.api("PUT", "/backupunits/" + body["id"],
@@ -117,7 +117,7 @@ def test_put_replaces_properties_and_keeps_name(emu):
 
 
 def test_patch_changes_only_given_properties(emu):
-    body, _ = create_unit(emu, "patch-unit", email="old@example.com", password="first-pass")
+    body, response_headers = create_unit(emu, "patch-unit", email="old@example.com", password="first-pass")
     before = emu.units()[0]["password_sha256"]
     status, headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"name": "patch-unit", "email": "new@example.com"})
     assert status == 202
@@ -135,7 +135,7 @@ def test_patch_changes_only_given_properties(emu):
 
 
 def test_etag_changes_on_every_write(emu):
-    body, _ = create_unit(emu, "etag-unit")
+    body, response_headers = create_unit(emu, "etag-unit")
     etags = [body["metadata"]["etag"]]
     for email in ("b@example.com", "c@example.com"):
         _status, _headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"name": "etag-unit", "email": email})
@@ -144,7 +144,7 @@ def test_etag_changes_on_every_write(emu):
 
 
 def test_last_modified_moves_on_update(emu):
-    body, _ = create_unit(emu, "dates")
+    body, response_headers = create_unit(emu, "dates")
     wait_for_state(emu, body["id"], "AVAILABLE")
     time.sleep(0.05)  # dates have millisecond resolution
     _status, _headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"name": "dates", "email": "x@example.com"})
@@ -153,7 +153,7 @@ def test_last_modified_moves_on_update(emu):
 
 
 def test_delete_answers_202_without_body_and_unit_disappears(emu):
-    body, _ = create_unit(emu, "doomed")
+    body, response_headers = create_unit(emu, "doomed")
     status, headers, data = emu.raw("DELETE", emu.url + "/backupunits/" + body["id"], headers=emu.auth_header())
     assert status == 202
     assert data == b""
@@ -167,9 +167,9 @@ def test_delete_answers_202_without_body_and_unit_disappears(emu):
 
 
 def test_sso_url_is_fresh_each_call(emu):
-    body, _ = create_unit(emu, "sso")
+    body, response_headers = create_unit(emu, "sso")
     urls = set()
-    for _ in range(3):
+    for attempt in range(3):
         status, headers, data = emu.api("GET", "/backupunits/%s/ssourl" % body["id"])
         assert status == 200
         assert set(data) == {"ssoUrl"}
@@ -222,9 +222,9 @@ def test_hrefs_and_location_follow_the_host_header(emu):
 def test_contract_number_partitions_units(emu):
     contract_a = {"X-Contract-Number": "31000001"}
     contract_b = {"X-Contract-Number": "31000002"}
-    unit_a, _ = create_unit(emu, "same-name", headers=contract_a)
-    unit_b, _ = create_unit(emu, "same-name", headers=contract_b)
-    unit_default, _ = create_unit(emu, "same-name")
+    unit_a, response_headers = create_unit(emu, "same-name", headers=contract_a)
+    unit_b, response_headers = create_unit(emu, "same-name", headers=contract_b)
+    unit_default, response_headers = create_unit(emu, "same-name")
     assert len({unit_a["id"], unit_b["id"], unit_default["id"]}) == 3
     listing = emu.api("GET", "/backupunits", headers=contract_a)[2]
     assert [item["id"] for item in listing["items"]] == [unit_a["id"]]
@@ -259,7 +259,7 @@ def test_keep_alive_serves_many_requests_on_one_connection(emu):
     parts = urlsplit(emu.url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
-        for _ in range(20):
+        for request_number in range(20):
             conn.request("GET", parts.path + "/backupunits?depth=1", headers=emu.auth_header())
             response = conn.getresponse()
             assert response.status == 200
@@ -281,7 +281,7 @@ def test_strings_with_json_specials_round_trip_in_every_rendering(emu):
     # character the emulator uses internally to mark hrefs)
     name = 'we"ird \\ %s %(f0)s \u00e9\u4e2d \x01\x02 \n end'
     email = "100%@example.com"
-    body, _ = create_unit(emu, name, email=email)
+    body, response_headers = create_unit(emu, name, email=email)
     assert body["properties"] == {"name": name, "email": email}
     for query in ("", "?pretty=false"):
         unit = emu.api("GET", "/backupunits/" + body["id"] + query)[2]
