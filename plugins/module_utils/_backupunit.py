@@ -12,6 +12,7 @@ info() or sso_url(). Those end the module run (exit_json / fail_json).
 from __future__ import annotations
 
 import copy
+import re
 from urllib.parse import quote
 
 from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
@@ -33,6 +34,10 @@ MAX_WRITE_ATTEMPTS = 3
 # Shown in diffs instead of a password: the API never returns one, and it must never be printed.
 PASSWORD_BEFORE = '<write-only: current value not readable>'
 PASSWORD_AFTER = '<new password: not shown>'
+# An address the API could deliver reports to: one @, a non-empty local part, a domain of two or
+# more non-empty labels, no whitespace anywhere. Deliberately loose (plus tags, apostrophes and
+# internationalised addresses pass): it catches the typos the API would otherwise accept and store.
+EMAIL_RE = re.compile(r'[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+')
 
 
 def unit_properties(unit):
@@ -41,6 +46,13 @@ def unit_properties(unit):
 
 def unit_state(unit):
     return ((unit or {}).get('metadata') or {}).get('state')
+
+
+def email_problem(email):
+    """Why `email` is not a usable address (one line), or None when it is."""
+    if EMAIL_RE.fullmatch(email):
+        return None
+    return 'email %r is not a valid email address (expected name@domain)' % email
 
 
 def public_unit(unit):
@@ -166,6 +178,11 @@ class BackupUnitResource:
 
     def _present(self):
         self._check_options()
+        if self.module.params.get('email') is not None:
+            # Only state=present sends the email; the API stores any string it is given.
+            problem = email_problem(self.module.params['email'])
+            if problem:
+                raise IonosError(problem)
         unit = self.find(name=self.module.params['name'])
         if unit is None:
             return self._create()

@@ -29,6 +29,7 @@ options:
   email:
     description:
       - Address that receives the unit's service reports. It need not be the API user's address.
+      - Must have the form C(name@domain); anything else fails the task before any request.
       - Left unchanged on an existing unit when not set.
     type: str
     aliases: [backupunit_email]

@@ -278,7 +278,7 @@ def test_create_without_password_fails_after_one_read(run):
 
 def test_api_error_gives_one_line_and_structured_error(run, http):
     run.api.add_fault('POST', r'/backupunits$', http.error(422, '200', '[VDC-5-1921] invalid email'))
-    outcome = run(name='web', email='nope', backupunit_password=UNIT_PASSWORD)
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
     assert outcome.failed and outcome.result['changed'] is False
     assert outcome.result['msg'].startswith('API error 422 200: [VDC-5-1921] invalid email (')
     assert outcome.result['error']['status'] == 422 and outcome.result['error']['code'] == '200'
@@ -314,3 +314,51 @@ def test_bad_values_fail_before_any_request(run, args, message):
     outcome = run(**args)
     assert outcome.failed and outcome.result['msg'] == message and outcome.result['changed'] is False
     assert run.api.calls == []
+
+
+# ---- email addresses ----------------------------------------------------------------------
+
+BAD_EMAILS = ['not-an-email', 'ops@', 'ops@@example.com', 'ops example.com', '@example.com', 'ops@localhost',
+              'ops@example.', 'ops@.example.com', 'ops@exa mple.com', ' ops@example.com', 'ops@example.com\n', '']
+
+
+@pytest.mark.parametrize('email', BAD_EMAILS)
+def test_invalid_email_fails_a_create_before_any_request(run, email):
+    outcome = run(name='web', email=email, backupunit_password=UNIT_PASSWORD)
+    assert outcome.failed and outcome.result['changed'] is False
+    assert outcome.result['msg'] == 'email %r is not a valid email address (expected name@domain)' % email
+    assert '\n' not in outcome.result['msg']
+    assert run.api.calls == [] and run.api.units == {}
+
+
+@pytest.mark.parametrize('email', ['ops example.com', 'ops@'])
+def test_invalid_email_never_patches_an_existing_unit(run, email):
+    unit_id = run.api.add_unit('web', 'old@example.com')
+    outcome = run(name='web', email=email, backupunit_password=UNIT_PASSWORD, update_password='always')
+    assert outcome.failed and outcome.result['changed'] is False
+    assert outcome.result['msg'] == 'email %r is not a valid email address (expected name@domain)' % email
+    assert run.api.calls == []
+    assert run.api.units[unit_id]['properties']['email'] == 'old@example.com'
+
+
+def test_invalid_email_fails_in_check_mode_too(run):
+    outcome = run(name='web', email='ops@', backupunit_password=UNIT_PASSWORD, _ansible_check_mode=True)
+    assert outcome.failed and 'is not a valid email address' in outcome.result['msg']
+    assert run.api.calls == []
+
+
+@pytest.mark.parametrize('email', ['first.last+reports@sub.example.co.uk', "o'brien@example.com",
+                                   'OPS@Example.COM', 'ops@xn--bcher-kva.example', 'büro@bücher.example',
+                                   'ops@10.0.0.1'])
+def test_unusual_but_real_emails_are_sent_as_given(run, email):
+    outcome = run(name='web', email=email, backupunit_password=UNIT_PASSWORD)
+    assert not outcome.failed and outcome.result['changed'] is True
+    post, = [call for call in run.api.calls if call.method == 'POST']
+    assert post.body['properties']['email'] == email
+
+
+def test_email_is_not_checked_when_deleting(run):
+    unit_id = run.api.add_unit('web', 'old@example.com')
+    outcome = run(name='web', email='ops@', state='absent')
+    assert not outcome.failed and outcome.result['changed'] is True
+    assert unit_id not in run.api.units
