@@ -19,6 +19,7 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
     AnswerLost,
     ApiError,
     IonosError,
+    request_id_from_url,
 )
 from ansible_collections.ionoscloud.backup.plugins.module_utils._common import (
     client_from_module,
@@ -304,7 +305,9 @@ class BackupUnitResource:
         """Wait for the write to finish; return the unit as it is then (None when gone).
 
         Follows the request's status URL; when the API does not track it (404, or no
-        Location), polls the unit until it is AVAILABLE, or gone for a delete.
+        Location), polls the unit until it is AVAILABLE, or gone for a delete. A timeout names
+        the unit and the request either way: untracked is the real API's usual path, and the
+        request id is what IONOS support asks for.
         """
         client = self.client
         deadline = client.deadline(self.module.params['wait_timeout'])
@@ -322,7 +325,7 @@ class BackupUnitResource:
             return unit if unit_state(unit) == 'AVAILABLE' else None
 
         result = client.poll(check, deadline, 'backup unit %s to %s' % (
-            unit_id, 'be deleted' if gone else 'become AVAILABLE'))
+            unit_id, 'be deleted' if gone else 'become AVAILABLE'), request_id=request_id_from_url(location))
         return None if gone else result
 
     def _result(self, unit, diff):

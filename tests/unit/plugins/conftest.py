@@ -121,6 +121,7 @@ class FakeApi:
         self.requests = {}
         self.request_outcome = 'DONE'
         self.request_message = None
+        self.created_state = 'AVAILABLE'    # the state a POSTed unit reaches ('BUSY': it never settles)
 
     def add_fault(self, method, path, *actions):
         self.faults.append((method, re.compile(path), list(actions)))
@@ -178,7 +179,7 @@ class FakeApi:
             properties = call.body['properties']
             unit_id = self.add_unit(properties['name'], properties.get('email'), state='BUSY')
             self.units[unit_id]['properties']['password'] = properties.get('password')
-            self.units[unit_id]['metadata']['state'] = 'AVAILABLE'
+            self.units[unit_id]['metadata']['state'] = self.created_state
             answer = self._public(self.units[unit_id])
             answer['metadata']['state'] = 'BUSY'
             return self._accepted(answer)

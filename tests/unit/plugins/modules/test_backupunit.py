@@ -192,6 +192,21 @@ def test_wait_timeout_fails_naming_request(run):
     assert sum(run.api.clock.sleeps) == pytest.approx(3.0)
 
 
+def test_wait_timeout_without_request_tracking_names_request_and_unit(run):
+    # The real API answers 404 for backup-unit requests, so this is the usual path, not a corner case.
+    run.api.track_requests = False
+    run.api.created_state = 'BUSY'
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD, wait_timeout=3)
+    request_id, = run.api.requests
+    unit_id, = run.api.units
+    assert outcome.failed and outcome.result['changed'] is True
+    assert outcome.result['error']['kind'] == 'wait_timeout'
+    assert outcome.result['msg'] == 'timed out waiting for backup unit %s to become AVAILABLE (request %s)' % (
+        unit_id, request_id)
+    assert outcome.result['error']['request_id'] == request_id
+    assert sum(run.api.clock.sleeps) == pytest.approx(3.0)
+
+
 def test_no_wait_returns_the_accepted_unit_without_polling(run):
     outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD, wait=False)
     assert outcome.result['changed'] is True
