@@ -19,6 +19,7 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
     AnswerLost,
     ApiError,
     IonosError,
+    TransportError,
     request_id_from_url,
 )
 from ansible_collections.ionoscloud.backup.plugins.module_utils._common import (
@@ -35,6 +36,10 @@ MAX_WRITE_ATTEMPTS = 3
 # Shown in diffs instead of a password: the API never returns one, and it must never be printed.
 PASSWORD_BEFORE = '<write-only: current value not readable>'
 PASSWORD_AFTER = '<new password: not shown>'
+# States that prove a unit is on its way out, and states of a unit with some request pending:
+# perhaps a delete, perhaps not (BUSY does not say which; the emulator shows a deleting unit as BUSY).
+DELETING_STATES = ('DESTROYING', 'TERMINATED')
+PENDING_STATES = ('BUSY', 'UPDATING', 'DEPLOYING')
 # An address the API could deliver reports to: one @, a non-empty local part, a domain of two or
 # more non-empty labels, no whitespace anywhere. Deliberately loose (plus tags, apostrophes and
 # internationalised addresses pass): it catches the typos the API would otherwise accept and store.
@@ -292,12 +297,51 @@ class BackupUnitResource:
             response = self.client.delete('%s/%s' % (COLLECTION_PATH, _path_part(unit['id'])))
         except ApiError as exc:
             if exc.status != 404:   # a 404 here means a retried DELETE had already applied
-                raise
+                self._settle_failed_delete(unit['id'], exc)
+            response = None
+        except TransportError as exc:
+            self._settle_failed_delete(unit['id'], exc)
             response = None
         self.changed = True
         if response is not None and self.module.params['wait']:
             self._wait(unit['id'], response.location, gone=True)
         return self._result(unit, diff)
+
+    def _settle_failed_delete(self, unit_id, error):
+        """Decide a DELETE that failed after the client's retries: return when the unit is gone
+        (or, with wait=false, proven to be on its way out); raise `error` when it was not deleted.
+
+        The first attempt may have applied with its answer lost, and the client's retry then gets
+        the API's 422 "being deleted" (or a 5xx, or no answer). Only a read-back can tell, and no
+        DELETE is sent again here. A unit that is merely BUSY may be running someone else's write,
+        so it is polled, even with wait=false, until it is gone, proven deleting, or settles (then
+        `error` stands). wait_timeout bounds that.
+        """
+        wait = self.module.params['wait']
+        api_says_deleting = isinstance(error, ApiError) and 'being deleted' in error.message.lower()
+
+        def check():
+            try:
+                now = self.get(unit_id)
+            except IonosError:
+                raise error     # the DELETE's own failure says more than the read-back's
+            if now is None:
+                return 'gone'
+            state = unit_state(now)
+            if state in DELETING_STATES or (api_says_deleting and state in PENDING_STATES):
+                self.changed = True     # a DELETE of ours (or someone's) applied: a later timeout reports it
+                return None if wait else 'deleting'
+            if state in PENDING_STATES:
+                return None
+            if state and state.startswith('FAILED'):
+                raise IonosError('backup unit %s is in state %s after a DELETE that failed: %s'
+                                 % (unit_id, state, error))
+            raise error
+
+        what = 'backup unit %s to be deleted' % unit_id
+        if not api_says_deleting:   # else the error is the expected "being deleted", no news to the user
+            what += ' (its DELETE failed: %s)' % error
+        self.client.poll(check, self.client.deadline(self.module.params['wait_timeout']), what)
 
     # ---- helpers ---------------------------------------------------------------------
 

@@ -54,6 +54,9 @@ options:
   wait:
     description:
       - Wait until the API has finished the change, and return the unit as it is then.
+      - When a DELETE fails or its answer is lost, the module reads the unit back. Unless it is
+        gone or clearly being deleted, it waits up to O(wait_timeout) to learn the outcome, even
+        with O(wait=false), and reports the DELETE's error if the unit stays.
     type: bool
     default: true
   wait_timeout:

@@ -122,6 +122,11 @@ class FakeApi:
         self.request_outcome = 'DONE'
         self.request_message = None
         self.created_state = 'AVAILABLE'    # the state a POSTed unit reaches ('BUSY': it never settles)
+        # Fake seconds a DELETE takes. Meanwhile the unit shows BUSY (as the emulator does) and another
+        # DELETE or a PATCH gets the API's 422 "being deleted"; 0 deletes at once.
+        self.delete_seconds = 0.0
+        self.deleting = {}                  # unit id -> fake time its deletion completes
+        self.clock = None                   # set by the fake_api fixture
 
     def add_fault(self, method, path, *actions):
         self.faults.append((method, re.compile(path), list(actions)))
@@ -161,7 +166,17 @@ class FakeApi:
         self.requests[request_id] = 0
         return FakeResponse(202, body, {'Location': '%s/requests/%s/status' % (self.BASE, request_id)})
 
+    def _now(self):
+        return self.clock() if self.clock is not None else 0.0
+
+    def _finish_deletes(self):
+        for unit_id, due in list(self.deleting.items()):
+            if self._now() >= due:
+                del self.deleting[unit_id]
+                self.units.pop(unit_id, None)
+
     def _answer(self, call):
+        self._finish_deletes()
         path = call.path[len('/cloudapi/v6'):]
         match = re.match(r'^/requests/([-0-9a-f]+)/status$', path)
         if match and call.method == 'GET':
@@ -192,6 +207,8 @@ class FakeApi:
                 return FakeResponse(200, {'ssoUrl': 'https://backup.example.test/?jwt=sso-secret'})
             if call.method == 'GET':
                 return FakeResponse(200, self._public(unit))
+            if call.method in ('PATCH', 'DELETE') and match.group(1) in self.deleting:
+                return api_error(422, '200', '[VDC-21-2] The backup unit is being deleted')
             if call.method == 'PATCH':
                 if call.body.get('name') != unit['properties']['name']:    # BackupUnitProperties requires it
                     return api_error(422, '200', '[(root).name] Attribute is required')
@@ -199,7 +216,11 @@ class FakeApi:
                 unit['metadata']['etag'] = uuid.uuid4().hex
                 return self._accepted(self._public(unit))
             if call.method == 'DELETE':
-                del self.units[match.group(1)]
+                if self.delete_seconds:
+                    self.deleting[match.group(1)] = self._now() + self.delete_seconds
+                    unit['metadata']['state'] = 'BUSY'
+                else:
+                    del self.units[match.group(1)]
                 return self._accepted()
         return api_error(405, '405', 'unsupported %s %s' % (call.method, path))
 

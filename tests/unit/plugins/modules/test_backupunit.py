@@ -259,6 +259,113 @@ def test_lost_patch_that_did_not_apply_is_sent_again(run, http):
     assert run.api.units[unit_id]['properties']['email'] == 'new@example.com'
 
 
+def deletes(api):
+    return [line for line in api.summary() if line.startswith('DELETE')]
+
+
+def test_lost_delete_answer_on_a_slow_api_waits_until_the_unit_is_gone(run, http):
+    # The first DELETE applies but its answer is lost; the client's retry then meets the API's
+    # 422 "being deleted". The unit is on its way out, so the task succeeds once it is gone.
+    unit_id = run.api.add_unit('web', 'ops@example.com')
+    run.api.delete_seconds = 1.5
+    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', http.exceptions.ConnectionError('reset')))
+    outcome = run(name='web', state='absent')
+    assert not outcome.failed, outcome.result
+    assert outcome.result['changed'] is True and outcome.result['backupunit']['id'] == unit_id
+    assert deletes(run.api) == ['DELETE /backupunits/' + unit_id] * 2     # the client's one retry, no more
+    assert run.api.summary()[-1] == 'GET /backupunits/' + unit_id          # polled until a 404
+    assert run.api.units == {} and run.api.clock.now >= 1000.0 + 1.5
+
+
+def test_lost_delete_answer_without_wait_succeeds_once_the_api_says_it_is_being_deleted(run, http):
+    unit_id = run.api.add_unit('web', 'ops@example.com')
+    run.api.delete_seconds = 600
+    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', http.exceptions.ReadTimeout('timed out')))
+    outcome = run(name='web', state='absent', wait=False)
+    assert not outcome.failed and outcome.result['changed'] is True
+    assert run.api.summary()[1:] == ['DELETE /backupunits/' + unit_id] * 2 + ['GET /backupunits/' + unit_id]
+    assert unit_id in run.api.deleting
+
+
+def test_lost_delete_answer_that_never_finishes_times_out_reporting_the_change(run, http):
+    unit_id = run.api.add_unit('web', 'ops@example.com')
+    run.api.delete_seconds = 10 ** 6
+    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', http.exceptions.ConnectionError('reset')))
+    outcome = run(name='web', state='absent', wait_timeout=5)
+    assert outcome.failed and outcome.result['changed'] is True
+    assert outcome.result['error']['kind'] == 'wait_timeout'
+    assert outcome.result['msg'] == 'timed out waiting for backup unit %s to be deleted' % unit_id
+    assert len(deletes(run.api)) == 2 and unit_id in run.api.units
+
+
+def test_delete_whose_retries_all_fail_succeeds_when_the_unit_is_gone(run, http):
+    run.api.add_unit('web', 'ops@example.com')
+    unavailable = http.error(503, '503', 'Service Unavailable')
+    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', http.exceptions.ConnectionError('reset')),
+                      *[unavailable] * 4)
+    outcome = run(name='web', state='absent')
+    assert not outcome.failed and outcome.result['changed'] is True
+    assert len(deletes(run.api)) == 5 and run.api.units == {}
+
+
+@pytest.mark.parametrize('wait', [True, False])
+def test_delete_without_any_answer_polls_a_busy_unit_until_it_is_gone(run, http, wait):
+    # No answer proves anything, and BUSY alone does not prove a delete: even with wait=false the
+    # module must see the unit go before it reports success.
+    unit_id = run.api.add_unit('web', 'ops@example.com')
+    run.api.delete_seconds = 100
+    reset = http.exceptions.ConnectionError('reset')
+    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', reset), *[reset] * 4)
+    outcome = run(name='web', state='absent', wait=wait)
+    assert not outcome.failed and outcome.result['changed'] is True
+    assert len(deletes(run.api)) == 5 and run.api.units == {}
+    assert run.api.clock.now >= 1000.0 + 100
+
+
+def test_delete_that_never_applied_reports_its_error_and_no_change(run, http):
+    unit_id = run.api.add_unit('web', 'ops@example.com')
+    run.api.add_fault('DELETE', r'/backupunits/', *[http.error(503, '503', 'Service Unavailable')] * 5)
+    outcome = run(name='web', state='absent')
+    assert outcome.failed and outcome.result['changed'] is False
+    assert outcome.result['msg'] == 'API error 503 503: Service Unavailable (after 5 attempts)'
+    assert len(deletes(run.api)) == 5                                  # the client's retries, none added
+    assert run.api.summary()[-1] == 'GET /backupunits/' + unit_id      # read back once: still AVAILABLE
+    assert unit_id in run.api.units
+
+
+def test_delete_refused_for_another_reason_reports_the_api_error(run, http):
+    unit_id = run.api.add_unit('web', 'ops@example.com')
+    run.api.add_fault('DELETE', r'/backupunits/', http.error(422, '200', '[VDC-21-7] The backup unit is in use'))
+    outcome = run(name='web', state='absent')
+    assert outcome.failed and outcome.result['changed'] is False
+    assert outcome.result['msg'].startswith('API error 422 200: [VDC-21-7] The backup unit is in use')
+    assert deletes(run.api) == ['DELETE /backupunits/' + unit_id]
+    assert unit_id in run.api.units
+
+
+def test_delete_error_while_another_write_runs_reports_the_error_once_the_unit_settles(run, http):
+    # BUSY alone does not prove a delete: the unit ends AVAILABLE, so the DELETE's error stands.
+    unit_id = run.api.add_unit('web', 'ops@example.com', state='BUSY')
+    busy, available = (http.response(200, dict(run.api.units[unit_id], metadata={'state': state}))
+                       for state in ('BUSY', 'AVAILABLE'))
+    run.api.add_fault('DELETE', r'/backupunits/', http.error(422, '200', '[VDC-21-8] The backup unit is busy'))
+    run.api.add_fault('GET', r'/backupunits/[-0-9a-f]+$', busy, busy, available)
+    outcome = run(name='web', state='absent', wait=False)
+    assert outcome.failed and outcome.result['changed'] is False
+    assert outcome.result['msg'].startswith('API error 422 200: [VDC-21-8] The backup unit is busy')
+    assert run.api.summary()[1:] == ['DELETE /backupunits/' + unit_id] + ['GET /backupunits/' + unit_id] * 3
+
+
+def test_delete_error_with_an_unreadable_unit_reports_the_delete_error(run, http):
+    run.api.add_unit('web', 'ops@example.com')
+    run.api.add_fault('DELETE', r'/backupunits/', http.error(403, '315', 'Access denied'))
+    run.api.add_fault('GET', r'/backupunits/[-0-9a-f]+$', http.error(403, '315', 'Access denied'))
+    outcome = run(name='web', state='absent')
+    assert outcome.failed and outcome.result['changed'] is False
+    assert outcome.result['msg'].startswith('API error 403 315: Access denied')
+    assert outcome.result['error']['method'] == 'DELETE'
+
+
 # ---- bad input and failures -------------------------------------------------------------
 
 
