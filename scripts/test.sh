@@ -3,18 +3,26 @@
 # summary line. Exit status is non-zero when any step failed.
 #
 # usage: scripts/test.sh [STEP...]      (default: every step; see `scripts/test.sh --list`)
-# env:   TEST_JOBS=1   run the steps one after another, output streamed (default: 2 lanes in parallel)
+# env:   TEST_JOBS=N   workers running steps in parallel (default 2); 1 streams the output live
 #
-# Steps run in two lanes, each in its own scratch copy of the collection under build/test/:
-# lane 1 holds the CPU-heavy ansible-test sanity/units runs, lane 2 everything that talks to
-# the emulator. A failing step does not stop the others; every step's full log is printed.
+# Two workers (TEST_JOBS) take the steps from one queue, longest first, each in its own scratch copy
+# of the collection under build/test/. A failing step does not stop the others; every step's log
+# is printed once the step ends, so parallel output never interleaves.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 ALL_STEPS=(sanity-2.21 units-2.21 sanity-2.19 units-2.19 integration-2.21 integration-2.19 molecule ansible-lint pytest release-checks)
-LANE1=(sanity-2.21 units-2.21 sanity-2.19 units-2.19)
-LANE2=(integration-2.21 integration-2.19 pytest molecule ansible-lint release-checks)
+
+# Typical seconds of each step on 2 cores, used to start the longest steps first (so the workers
+# finish close together) until build/test/logs holds the durations of an earlier run.
+estimate() {
+    case $1 in
+        pytest) echo 150 ;; integration-2.21) echo 120 ;; sanity-2.21) echo 90 ;;
+        integration-2.19) echo 90 ;; sanity-2.19) echo 60 ;; units-2.19) echo 60 ;;
+        units-2.21) echo 55 ;; molecule) echo 40 ;; ansible-lint) echo 20 ;; *) echo 15 ;;
+    esac
+}
 
 describe() {
     case $1 in
@@ -203,15 +211,23 @@ run_step() {
     fi
 }
 
-run_lane() { # run_lane NAME STREAM STEP...
-    local name=$1 stream=$2
-    shift 2
-    [ "$#" -gt 0 ] || return 0
-    local copy
-    copy=$(make_workspace "$WORK/$name")
+QUEUE=$WORK/.queue
+
+next_step() { # prints the next queued step and removes it from the queue; nothing when empty
     local step
-    for step in "$@"; do
-        run_step "$step" "$copy" "$stream"
+    {
+        flock 8
+        step=$(head -n1 "$QUEUE")
+        [ -z "$step" ] || sed -i 1d "$QUEUE"
+    } 8>>"$QUEUE.lock"
+    printf '%s' "$step"
+}
+
+worker() { # worker NAME STREAM: runs queued steps in its own copy until the queue is empty
+    local copy step
+    copy=$(make_workspace "$WORK/$1")
+    while step=$(next_step) && [ -n "$step" ]; do
+        run_step "$step" "$copy" "$2"
     done
 }
 
@@ -226,6 +242,12 @@ in_selection() { local s; for s in "${selected[@]}"; do [ "$s" = "$1" ] && retur
 
 total_start=$(date +%s)
 mkdir -p "$LOGS"
+# The queue: selected steps, longest first by the last run's durations (or the estimates).
+for s in "${selected[@]}"; do
+    secs=
+    [ -f "$LOGS/$s.result" ] && read -r _ secs _ < "$LOGS/$s.result"
+    printf '%s %s\n' "${secs:-$(estimate "$s")}" "$s"
+done | sort -k1,1nr | cut -d' ' -f2 > "$QUEUE"
 rm -f "$LOGS"/*.result "$LOGS"/*.skip
 : > "$OUTPUT_LOCK"
 
@@ -243,17 +265,16 @@ echo "tools:   $("$TOOLS/bin/ansible" --version | head -1)"
 echo "core219: $("$CORE219/bin/ansible" --version | head -1)"
 echo "setup done in $(($(date +%s) - setup_start))s"
 
-lane1=() lane2=()
-for s in "${LANE1[@]}"; do in_selection "$s" && lane1+=("$s"); done
-for s in "${LANE2[@]}"; do in_selection "$s" && lane2+=("$s"); done
-
-if [ "${TEST_JOBS:-2}" = 1 ]; then
-    run_lane lane1 1 "${lane1[@]}" "${lane2[@]}"
+jobs=${TEST_JOBS:-2}
+if [ "$jobs" -le 1 ]; then
+    worker lane1 1
 else
-    run_lane lane1 0 "${lane1[@]}" & lane1_pid=$!
-    run_lane lane2 0 "${lane2[@]}" & lane2_pid=$!
-    wait "$lane1_pid" || true
-    wait "$lane2_pid" || true
+    echo "Running $(wc -l < "$QUEUE") steps on $jobs workers: $(tr '\n' ' ' < "$QUEUE")"
+    workers=()
+    for n in $(seq 1 "$jobs"); do
+        worker "lane$n" 0 & workers+=($!)
+    done
+    for p in "${workers[@]}"; do wait "$p" || true; done
 fi
 
 banner "summary"
