@@ -31,7 +31,7 @@ molecule:
 lint:
 	bash scripts/test.sh ansible-lint
 pytest:
-	bash scripts/test.sh pytest
+	bash scripts/test.sh pytest-emulator pytest-system
 release-checks:
 	bash scripts/test.sh release-checks
 

@@ -12,15 +12,16 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-ALL_STEPS=(sanity-2.21 units-2.21 sanity-2.19 units-2.19 integration-2.21 integration-2.19 molecule ansible-lint pytest release-checks)
+ALL_STEPS=(sanity-2.21 units-2.21 sanity-2.19 units-2.19 integration-2.21 integration-2.19 molecule ansible-lint pytest-emulator pytest-system release-checks)
 
 # Typical seconds of each step on 2 cores, used to start the longest steps first (so the workers
 # finish close together) until build/test/logs holds the durations of an earlier run.
 estimate() {
     case $1 in
-        pytest) echo 150 ;; integration-2.21) echo 120 ;; sanity-2.21) echo 90 ;;
+        pytest-system) echo 150 ;; integration-2.21) echo 120 ;; sanity-2.21) echo 90 ;;
         integration-2.19) echo 90 ;; sanity-2.19) echo 60 ;; units-2.19) echo 60 ;;
-        units-2.21) echo 55 ;; molecule) echo 40 ;; ansible-lint) echo 20 ;; *) echo 15 ;;
+        units-2.21) echo 55 ;; molecule) echo 40 ;; pytest-emulator) echo 30 ;; ansible-lint) echo 20 ;;
+        *) echo 15 ;;
     esac
 }
 
@@ -34,7 +35,8 @@ describe() {
         integration-2.19) echo "ansible-test integration, ansible-core 2.19 on Python 3.11, against the emulator" ;;
         molecule) echo "Molecule default scenario: role ionoscloud.backup.backupunits against the emulator" ;;
         ansible-lint) echo "ansible-lint --profile production" ;;
-        pytest) echo "pytest: tests/mock_api (emulator + OpenAPI conformance) and tests/system" ;;
+        pytest-emulator) echo "pytest tests/mock_api: the emulator's own tests and its OpenAPI conformance test" ;;
+        pytest-system) echo "pytest tests/system: real playbooks (demo, role, reliability...) against the emulator" ;;
         release-checks) echo "scripts/release_checks.sh: changelog + docs lint, build, offline install, ansible-doc, EE" ;;
         *) return 1 ;;
     esac
@@ -124,26 +126,16 @@ step_ansible_lint() {
     with_venv "$TOOLS" env PY_COLORS=0 ANSIBLE_NOCOLOR=1 ansible-lint --profile production --nocolor
 }
 
-step_pytest() {
-    # One pytest run per folder: each has its own conftest.py, and tests import helpers from it
-    # by the module name "conftest", which one process can only hold once.
-    local d ran=0 status=0
-    # The reliability and security suites keep one summary line each here (see tests/system/reliability).
-    rm -f tests/output/summaries.txt tests/output/summary-cases.json
-    for d in tests/mock_api tests/system; do
-        has_files "$d" -name 'test_*.py' || continue
-        ran=1
-        echo "== pytest $d"
-        # The demo test reuses the demo venv that setup made, instead of building one per copy.
-        with_venv "$TOOLS" env DEMO_VENV="$VENV_ROOT/demo" \
-            python -m pytest -p no:cacheprovider -n 2 -q -r fEs "$d" || status=1
-    done
-    [ "$ran" = 1 ] || skip "no pytest suites under tests/mock_api or tests/system yet"
-    if [ -s tests/output/summaries.txt ]; then
-        echo "== suite summaries"
-        cat tests/output/summaries.txt
+step_pytest() { # step_pytest DIR
+    # One pytest run per folder: each folder has its own conftest.py, and tests import helpers from
+    # it by the module name "conftest", which one process can hold only once.
+    if ! has_files "$1" -name 'test_*.py'; then
+        skip "no pytest suites under $1 yet"
+        return 0
     fi
-    return "$status"
+    # The demo test reuses the demo venv that setup made, instead of building one per copy.
+    with_venv "$TOOLS" env DEMO_VENV="$VENV_ROOT/demo" \
+        python -m pytest -p no:cacheprovider -n 2 -q -r fEs "$1"
 }
 
 step_release_checks() {
@@ -162,7 +154,8 @@ run_step_body() {
         integration-2.19) step_integration "$CORE219" 3.11 ;;
         molecule) step_molecule ;;
         ansible-lint) step_ansible_lint ;;
-        pytest) step_pytest ;;
+        pytest-emulator) step_pytest tests/mock_api ;;
+        pytest-system) step_pytest tests/system ;;
         release-checks) step_release_checks ;;
     esac
 }
