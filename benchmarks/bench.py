@@ -925,6 +925,7 @@ def main():
                 results[section]['section_seconds'] = time.monotonic() - started
                 # other work on the machine skews absolute times (ratios less): record it
                 results[section]['load_average'] = [load_before, os.getloadavg()[0]]
+                results[section]['measured_at'] = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
                 results[section]['modules'] = sorted(ctx.modules)
                 log('section %s done in %.0f s' % (section, results[section]['section_seconds']))
                 os.makedirs(os.path.dirname(args.results), exist_ok=True)
