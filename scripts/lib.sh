@@ -169,14 +169,15 @@ start_emulator() {
     : > "$state/emulator.out"
     "$python" "$server" --port 0 --host 127.0.0.1 "$@" > "$state/emulator.out" 2> "$state/emulator.err" &
     EMULATOR_PID=$!
-    for _ in $(seq 1 200); do
+    # Generous: on a loaded 2-core machine a Python start-up can take several seconds.
+    for _ in $(seq 1 600); do
         EMULATOR_URL=$(head -n1 "$state/emulator.out" 2>/dev/null || true)
         case "$EMULATOR_URL" in http*) return 0 ;; esac
         kill -0 "$EMULATOR_PID" 2>/dev/null || { cat "$state/emulator.err" >&2; die "the emulator exited before it printed its URL"; }
         sleep 0.1
     done
     kill "$EMULATOR_PID" 2>/dev/null || true
-    die "the emulator did not print its URL within 20 s"
+    die "the emulator did not print its URL within 60 s"
 }
 
 stop_emulator() {
