@@ -403,6 +403,11 @@ def bench_by_hand(ctx):
                 if len(found) != 1 or found[0].get('email') != email:
                     raise BenchError('by_hand: unit %s is %r, expected one with email %s' % (name, found, email))
     spans = job_spans(events)
+    # how often the hand-written `until` polled (1 = the request was DONE at the first look)
+    wait_attempts = {}
+    for _host, task, _start, _end, event, rec in events.spans():
+        if task.endswith(' uri: wait') and event == 'ok' and task.startswith('r'):
+            wait_attempts.setdefault(task.split()[1], []).append(rec.get('attempts', 1))
     result = {'rounds': rounds, 'warmup': ctx.warmup, 'provisioning_delay': 0.2, 'uri_poll_delay': 1,
               'cases': {}}
     for case in cases:
@@ -410,6 +415,7 @@ def bench_by_hand(ctx):
         changed = {v: spans['r00 %s %s' % (case, v)][1] > 0 for v in ('module', 'uri')}
         m = {v: median(s) for v, s in samples.items()}
         result['cases'][case] = {'samples': samples, 'median': m, 'changed': changed,
+                                 'uri_wait_attempts': wait_attempts.get(case, []),
                                  'speedup': m['uri'] / m['module'],
                                  'paired_speedup': median([u / mo for u, mo in zip(samples['uri'], samples['module'])])}
     return result
