@@ -392,6 +392,8 @@ def bench_by_hand(ctx):
                         else uri_job(emu, tag, name, email)
                 for variant in rotate(['module', 'uri'], r):
                     tasks.extend(jobs[variant])
+            # the floor of any module task, measured in the same rounds
+            tasks.append({'name': '%s floor: ping' % label, 'ansible.builtin.ping': {}})
         events, _wall = ctx.ansible.playbook('by_hand', play(emu, tasks))
         units = units_by_name(emu)
     # the jobs must have done their job
@@ -409,7 +411,7 @@ def bench_by_hand(ctx):
         if task.endswith(' uri: wait') and event == 'ok' and task.startswith('r'):
             wait_attempts.setdefault(task.split()[1], []).append(rec.get('attempts', 1))
     result = {'rounds': rounds, 'warmup': ctx.warmup, 'provisioning_delay': 0.2, 'uri_poll_delay': 1,
-              'cases': {}}
+              'cases': {}, 'ping_median': median([spans['r%02d floor' % r][0] for r in range(rounds)])}
     for case in cases:
         samples = {v: [spans['r%02d %s %s' % (r, case, v)][0] for r in range(rounds)] for v in ('module', 'uri')}
         changed = {v: spans['r00 %s %s' % (case, v)][1] > 0 for v in ('module', 'uri')}
