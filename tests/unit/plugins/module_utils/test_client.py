@@ -145,6 +145,13 @@ def test_retry_after_is_capped(make_client, http, clock):
     assert clock.sleeps == [30.0]
 
 
+def test_retry_after_is_spread_so_rejected_clients_do_not_return_together(make_client, http, clock):
+    client, dummy = make_client(http.response(429, {}, {'Retry-After': '2'}), ok(http))
+    client.jitter = lambda: 0.0
+    client.get('/backupunits')
+    assert clock.sleeps == [3.0]        # at most 150 % of Retry-After, never less than 100 %
+
+
 def test_retry_after_as_http_date(make_client, http, clock):
     when = email.utils.formatdate(_client.time.time() + 10, usegmt=True)
     client, dummy = make_client(http.response(429, {}, {'Retry-After': when}), ok(http))
@@ -160,11 +167,13 @@ def test_429_without_retry_after_backs_off(make_client, http, clock):
 
 def test_persistent_429_fails_with_a_hint(make_client, http, clock):
     client, session = make_client(*[http.response(429, {'httpStatus': 429, 'messages': [
-        {'errorCode': '429', 'message': 'Too many requests'}]}, {'Retry-After': '1'})] * 20)
+        {'errorCode': '429', 'message': 'Too many requests'}]}, {'Retry-After': '30'})] * 20)
     with pytest.raises(ApiError) as caught:
         client.get('/backupunits')
-    assert len(session.calls) == client.retry.max_attempts_rate_limited
-    assert str(caught.value).startswith('API error 429 429: Too many requests (after 10 attempts) (')
+    # The total sleep budget (120 s) ends the retries: 4 sleeps of 30 s, 5 attempts.
+    assert clock.sleeps == [30.0] * 4
+    assert len(session.calls) == 5
+    assert str(caught.value).startswith('API error 429 429: Too many requests (after 5 attempts) (')
     assert 'lower the request rate' in str(caught.value)
 
 
@@ -296,7 +305,8 @@ def test_wait_polls_until_done_with_growing_intervals(make_client, http, clock):
     client, session = make_client(*([status(http, 'QUEUED')] + [status(http, 'RUNNING')] * 8 + [status(http, 'DONE')]))
     assert client.wait_for_request(STATUS_URL, client.deadline(600)) is True
     assert len(session.calls) == 10
-    assert clock.sleeps == [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0]
+    assert clock.sleeps == pytest.approx([0.25, 0.3125, 0.390625, 0.48828125, 0.6103515625,
+                                         0.762939453125, 0.95367431640625, 1.1920928955078125, 1.4901161193847656])
     assert all(call.url == STATUS_URL for call in session.calls)
 
 
