@@ -470,65 +470,34 @@ def bench_requests(ctx):
             if any(e['status'] is None or e['status'] >= 400 and e['status'] != 404 for e in entries):
                 raise BenchError('requests: %s got an error answer: %s' % (label, entries))
             rows.append({'operation': label, 'module': module, 'check': check, 'changed': record.get('changed'),
-                         'requests': len(entries), 'detail': summarize_requests(entries), 'seconds': seconds})
+                         'requests': len(entries), 'detail': summarize_requests(entries), 'seconds': seconds,
+                         'status_polls': sum(1 for e in entries if request_shape(e) == 'GET /requests/{id}/status')})
     missing = [m for m in MODULES if not ctx.has(m)]
     return {'provisioning_delay': 0.2, 'rows': rows, 'missing_modules': missing}
 
 
 # ------------------------------------------------------------------------------ 4. waiting
 
-CURRENT_POLL_POLICY = 'def __init__(self, initial=0.1, factor=2.0, maximum=5.0):'
-PROPOSED_POLL_POLICY = 'def __init__(self, initial=0.25, factor=1.25, maximum=5.0):'
-
-
-CURRENT_RETRY_AFTER = ('delay = self._backoff(attempt) if delay is None else '
-                       'min(delay, policy.retry_after_max)\n')
-# Sleep between 100 % and 150 % of Retry-After, so clients told "1 s" at the same moment do not all
-# come back at the same moment (with the tests' jitter of 1.0 it sleeps exactly Retry-After).
-PROPOSED_RETRY_AFTER = ('delay = self._backoff(attempt) if delay is None else '
-                        'min(delay, policy.retry_after_max) * (1.5 - self.jitter() / 2.0)\n')
-
-
-CURRENT_429_ATTEMPTS = 'max_attempts_rate_limited=10,'
-# A 429 was not applied, so retrying it is always safe: let the 120 s sleep budget (total_max) end
-# the retries, not a count that a busy shared bucket exhausts in ~10 s.
-PROPOSED_429_ATTEMPTS = 'max_attempts_rate_limited=100,'
-
-
-def patched_collection(ctx, name, *replacements):
-    """A copy of the installed collection with lines of _client.py replaced (a what-if), or None
-    when the client no longer holds those lines."""
-    target = os.path.join(ctx.work, 'collections-' + name)
-    if os.path.exists(target):
-        shutil.rmtree(target)
-    shutil.copytree(ctx.collections_path, target)
-    client = os.path.join(target, 'ansible_collections', 'ionoscloud', 'backup', 'plugins', 'module_utils', '_client.py')
-    with open(client, encoding='utf-8') as handle:
-        source = handle.read()
-    for old, new in replacements:
-        if source.count(old) != 1:
-            return None
-        source = source.replace(old, new)
-    with open(client, 'w', encoding='utf-8') as handle:
-        handle.write(source)
-    return Ansible(ctx.work, ctx.python, target)
-
-
-def proposed_poll_collection(ctx):
-    return patched_collection(ctx, 'proposed-poll', (CURRENT_POLL_POLICY, PROPOSED_POLL_POLICY))
+def client_policies(ctx):
+    """The installed client's default poll and retry policies: what every module run uses."""
+    sys.path.insert(0, ctx.collections_path)
+    try:
+        from ansible_collections.ionoscloud.backup.plugins.module_utils import _client
+    finally:
+        sys.path.remove(ctx.collections_path)
+    poll = _client.PollPolicy()
+    retry = _client.RetryPolicy()
+    return {'poll': {'initial': poll.initial, 'factor': poll.factor, 'maximum': poll.maximum},
+            'retry': {'max_attempts_rate_limited': retry.max_attempts_rate_limited,
+                      'retry_after_max': retry.retry_after_max, 'total_max': retry.total_max}}
 
 
 def bench_waiting(ctx):
     delay = 2.0
     rounds = ctx.wait_rounds
     result = {'provisioning_delay': delay, 'rounds': rounds, 'modes': {}}
-    variants = [('on', True, ctx.ansible), ('off', False, ctx.ansible)]
-    proposed = proposed_poll_collection(ctx)
-    if proposed is not None:
-        result['proposed_policy'] = PROPOSED_POLL_POLICY
-        variants += [('on, proposed policy', True, proposed), ('off, proposed policy', False, proposed)]
     with Emulator() as emu:
-        for mode, tracking, ansible in variants:
+        for mode, tracking in (('on', True), ('off', False)):
             emu.configure(request_tracking=tracking)
             samples = {0.0: [], delay: []}
             polls = {0.0: [], delay: []}
@@ -537,8 +506,8 @@ def bench_waiting(ctx):
                 for d in rotate([0.0, delay], r):
                     emu.configure(provisioning_delay=d)
                     emu.clear_log()
-                    name = 'wait-%s-%s-%02d' % (re.sub(r'\W+', '-', mode), d, r)
-                    seconds, record = ansible.adhoc('waiting', 'ionoscloud.backup.backupunit', {
+                    name = 'wait-%s-%s-%02d' % (mode, d, r)
+                    seconds, record = ctx.ansible.adhoc('waiting', 'ionoscloud.backup.backupunit', {
                         'name': name, 'email': 'w@example.com', 'backupunit_password': UNIT_PASSWORD},
                         extra_env=auth_env(emu))
                     if not record.get('changed'):
@@ -572,7 +541,7 @@ def bench_waiting(ctx):
 
 def client_level_waits(ctx, delay, rounds):
     """The wait alone, without Ansible: POST a unit, then time BackupUnitResource._wait (the
-    installed collection's code, real HTTP) with the current and the proposed poll policy."""
+    installed collection's code, real HTTP, its default poll policy)."""
     sys.path.insert(0, ctx.collections_path)
     try:
         from ansible_collections.ionoscloud.backup.plugins.module_utils import _client, _backupunit
@@ -582,34 +551,29 @@ def client_level_waits(ctx, delay, rounds):
     class ModuleStub:       # what _wait reads from the module
         params = {'wait_timeout': 600}
 
-    policies = {'current': _client.PollPolicy(),
-                'proposed': _client.PollPolicy(initial=0.25, factor=1.25, maximum=5.0)}
     out = {}
     with Emulator(provisioning_delay=delay) as emu:
-        for tracking in (True, False):
+        for mode, tracking in (('on', True), ('off', False)):
             emu.configure(request_tracking=tracking)
-            for policy_name, policy in policies.items():
-                client = _client.ApiClient(api_url=emu.url, username=emu.username, password=emu.password,
-                                           poll=policy)
-                resource = _backupunit.BackupUnitResource(ModuleStub(), client=client)
-                overheads, polls = [], []
-                for r in range(rounds):
-                    response = client.post('/backupunits', {'properties': {
-                        'name': 'cw-%s-%s-%d' % (tracking, policy_name, r), 'password': UNIT_PASSWORD}})
-                    accepted = time.monotonic()
-                    emu.clear_log()
-                    unit = resource._wait(response.body['id'], response.location)     # pylint: disable=protected-access
-                    overheads.append(time.monotonic() - accepted - delay)
-                    if unit is None or _backupunit.unit_state(unit) != 'AVAILABLE':
-                        raise BenchError('client-level wait returned %r' % (unit,))
-                    entries = emu.log()
-                    # tracking on: status polls (the final GET of the unit is the result, not a poll)
-                    polls.append(sum(1 for e in entries if request_shape(e) == 'GET /requests/{id}/status')
-                                 + (0 if tracking else sum(1 for e in entries
-                                                           if request_shape(e) == 'GET /backupunits/{id}')))
-                out['%s, %s' % ('on' if tracking else 'off', policy_name)] = {
-                    'overhead': median(overheads), 'overhead_max': max(overheads), 'polls': median(polls),
-                    'polls_max': max(polls)}
+            client = _client.ApiClient(api_url=emu.url, username=emu.username, password=emu.password)
+            resource = _backupunit.BackupUnitResource(ModuleStub(), client=client)
+            overheads, polls = [], []
+            for r in range(rounds):
+                response = client.post('/backupunits', {'properties': {
+                    'name': 'cw-%s-%d' % (mode, r), 'password': UNIT_PASSWORD}})
+                accepted = time.monotonic()
+                emu.clear_log()
+                unit = resource._wait(response.body['id'], response.location)     # pylint: disable=protected-access
+                overheads.append(time.monotonic() - accepted - delay)
+                if unit is None or _backupunit.unit_state(unit) != 'AVAILABLE':
+                    raise BenchError('client-level wait returned %r' % (unit,))
+                entries = emu.log()
+                # tracking on: status polls (the final GET of the unit is the result, not a poll)
+                polls.append(sum(1 for e in entries if request_shape(e) == 'GET /requests/{id}/status')
+                             + (0 if tracking else sum(1 for e in entries
+                                                       if request_shape(e) == 'GET /backupunits/{id}')))
+            out[mode] = {'overhead': median(overheads), 'overhead_max': max(overheads), 'polls': median(polls),
+                         'polls_max': max(polls)}
     return out
 
 
@@ -695,12 +659,7 @@ def bench_throughput(ctx):
     inventory = ctx.ansible.write_inventory('throughput', hosts)
     per_host = ctx.tp_units
     runs = {}
-    variants = [('unlimited', None, ctx.ansible), ('limited', (600, 20), ctx.ansible)]
-    proposed = patched_collection(ctx, 'proposed-429', (CURRENT_RETRY_AFTER, PROPOSED_RETRY_AFTER),
-                                  (CURRENT_429_ATTEMPTS, PROPOSED_429_ATTEMPTS))
-    if proposed is not None:
-        variants.append(('limited, proposed 429 handling', (600, 20), proposed))
-    for label, limit, ansible in variants:
+    for label, limit in (('unlimited', None), ('limited', (600, 20))):
         options = {}
         if limit:
             options = {'rate_limit': limit[0], 'rate_burst': limit[1]}
@@ -710,9 +669,9 @@ def bench_throughput(ctx):
                           'name': "tp-{{ inventory_hostname }}-{{ '%02d' | format(item) }}",
                           'email': 'tp@example.com', 'backupunit_password': UNIT_PASSWORD}}]
             log('throughput (%s): %d hosts x %d units, forks %d' % (label, len(hosts), per_host, len(hosts)))
-            events, wall = ansible.playbook('throughput_' + re.sub(r'\W+', '_', label), play(emu, tasks, hosts='all'),
-                                            inventory=inventory, extra_env={'ANSIBLE_FORKS': str(len(hosts))},
-                                            allow_failures=True)
+            events, wall = ctx.ansible.playbook('throughput_' + label, play(emu, tasks, hosts='all'),
+                                                inventory=inventory, extra_env={'ANSIBLE_FORKS': str(len(hosts))},
+                                                allow_failures=True)
             entries = emu.log()
             units = units_by_name(emu)
         spans = events.spans()
@@ -829,7 +788,7 @@ def build_and_install(work, python):
     bindir = os.path.dirname(python)
     dist = os.path.join(work, 'dist')
     # not work/collections: that is next to the playbooks, and Ansible prefers a playbook's
-    # adjacent collections/ over ANSIBLE_COLLECTIONS_PATH (the what-if copies would be ignored)
+    # adjacent collections/ over ANSIBLE_COLLECTIONS_PATH
     collections = os.path.join(work, 'installed')
     for command in ([os.path.join(bindir, 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path', dist,
                      REPO_ROOT],):
@@ -923,6 +882,7 @@ def main():
             results['collection'] = tarball
             results['modules'] = sorted(ctx.modules)
             results['quick'] = args.quick
+            results['client_policies'] = client_policies(ctx)
             for section in SECTIONS:
                 if section not in only:
                     continue
