@@ -174,16 +174,7 @@ class BackupUnitResource:
 
     # ---- state=present ---------------------------------------------------------------
 
-    def _check_options(self):
-        """Reject option values the API would reject anyway, before any request."""
-        params = self.module.params
-        if not (params.get('name') or '').strip():
-            raise IonosError('name must not be empty')
-        if params.get('wait_timeout') is not None and params['wait_timeout'] < 0:
-            raise IonosError('wait_timeout must be 0 or more seconds, got %s' % params['wait_timeout'])
-
     def _present(self):
-        self._check_options()
         if self.module.params.get('email') is not None:
             # Only state=present sends the email; the API stores any string it is given.
             problem = email_problem(self.module.params['email'])
@@ -285,7 +276,6 @@ class BackupUnitResource:
     # ---- state=absent ----------------------------------------------------------------
 
     def _absent(self):
-        self._check_options()
         unit = self.find(name=self.module.params['name'])
         if unit is None:
             return self._result(None, None)
@@ -378,8 +368,21 @@ class BackupUnitResource:
             result['diff'] = diff
         return result
 
+    def _check_options(self):
+        """Reject option values the API would reject anyway, before any request.
+
+        An empty name or id (an unset host variable, say) is a mistake, never a wildcard.
+        """
+        params = self.module.params
+        for key in ('name', 'id'):
+            if params.get(key) is not None and not params[key].strip():
+                raise IonosError('%s must not be empty' % key)
+        if params.get('wait_timeout') is not None and params['wait_timeout'] < 0:
+            raise IonosError('wait_timeout must be 0 or more seconds, got %s' % params['wait_timeout'])
+
     def _run(self, action):
         try:
+            self._check_options()
             result = action()
         except IonosError as exc:
             fail_with_error(self.module, exc, changed=self.changed)

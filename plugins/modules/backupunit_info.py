@@ -152,10 +152,6 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[('name', 'id')],
                            supports_check_mode=True)
-    for key in ('name', 'id'):
-        # An empty filter is a mistake (e.g. an unset host variable), not a request for every unit.
-        if module.params[key] is not None and not module.params[key].strip():
-            module.fail_json(msg='%s must not be empty' % key)
     BackupUnitResource(module).info()
 
 

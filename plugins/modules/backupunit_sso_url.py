@@ -116,9 +116,6 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, required_one_of=[('name', 'id')],
                            mutually_exclusive=[('name', 'id')], supports_check_mode=True)
-    for key in ('name', 'id'):
-        if module.params[key] is not None and not module.params[key].strip():
-            module.fail_json(msg='%s must not be empty' % key)
     BackupUnitResource(module).sso_url()
 
 
