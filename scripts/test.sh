@@ -261,8 +261,8 @@ ensure_tools_venv & pids+=($!)
 ensure_core219_venv & pids+=($!)
 ensure_venv demo "$(find_python 3.12)" "$REQ_DIR/demo.txt" & pids+=($!)
 for p in "${pids[@]}"; do wait "$p" || die "setting up the virtual environments failed"; done
-echo "tools:   $("$TOOLS/bin/ansible" --version | head -1)"
-echo "core219: $("$CORE219/bin/ansible" --version | head -1)"
+echo "tools:   $("$TOOLS/bin/ansible" --version | sed -n 1p)"
+echo "core219: $("$CORE219/bin/ansible" --version | sed -n 1p)"
 echo "setup done in $(($(date +%s) - setup_start))s"
 
 jobs=${TEST_JOBS:-2}
