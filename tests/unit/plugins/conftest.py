@@ -4,7 +4,8 @@
 """Fakes for the HTTP layer: a scripted session, a fake clock and a small in-memory API.
 
 The client under test talks to these through the same `session.request(...)` call it makes on
-a real requests.Session, so everything above the socket is exercised.
+a real requests.Session, so everything above the socket is exercised. `run_module` drives a
+module's main() over that fake API and checks that no secret reaches its result.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ionoscloud.backup.plugins.module_utils import _client
 
@@ -243,3 +247,59 @@ def http():
     """Builders for scripted answers: http.response(...), http.error(status, code, message)."""
     return type('Http', (), {'response': staticmethod(FakeResponse), 'error': staticmethod(api_error),
                              'exceptions': requests.exceptions})
+
+
+# The API user's password, as every module test passes it by default.
+API_PASSWORD = 's3cret-pw'
+
+
+class ModuleExit(Exception):
+    """Raised in place of AnsibleModule.exit_json/fail_json: .result is what the module returned."""
+
+    def __init__(self, result, failed):
+        super().__init__(result)
+        self.result = result
+        self.failed = failed
+
+
+@pytest.fixture
+def run_module(monkeypatch, fake_api):
+    """run_module(main, secrets=(), check=None) -> run(**module_args) -> ModuleExit.
+
+    run() calls `main` with the default connection options (FakeApi's URL, alice/API_PASSWORD)
+    updated by module_args. The outcome has .result and .failed; .warnings collects every
+    module.warn() of the test so far. API_PASSWORD and each of `secrets` must not appear anywhere in
+    the result; `check(outcome)` then makes the module's own assertions. run.api is the fake_api.
+    """
+    warnings = []
+
+    def exit_json(self, **result):
+        raise ModuleExit(result, False)
+
+    def fail_json(self, **result):
+        raise ModuleExit(result, True)
+
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
+
+    def make_runner(main, secrets=(), check=None):
+        def run(**args):
+            params = dict(api_url=FakeApi.BASE, username='alice', password=API_PASSWORD)
+            params.update(args)
+            with patch_module_args(params):
+                with pytest.raises(ModuleExit) as caught:
+                    main()
+            outcome = caught.value
+            outcome.warnings = list(warnings)
+            text = json.dumps(outcome.result)
+            for secret in (API_PASSWORD,) + tuple(secrets):
+                assert secret not in text
+            if check is not None:
+                check(outcome)
+            return outcome
+
+        run.api = fake_api
+        return run
+
+    return make_runner

@@ -5,58 +5,21 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ionoscloud.backup.plugins.module_utils import _common
 from ansible_collections.ionoscloud.backup.plugins.modules import backupunit
+from ansible_collections.ionoscloud.backup.tests.unit.plugins.conftest import ModuleExit
 
-BASE = 'https://api.example.test/cloudapi/v6'
 UNIT_PASSWORD = 'Unit-pw-1234'
 
 
-class ModuleExit(Exception):
-    def __init__(self, result, failed):
-        super().__init__(result)
-        self.result = result
-        self.failed = failed
-
-
 @pytest.fixture
-def run(monkeypatch, fake_api):
-    """run(**module_args) -> ModuleExit with .result and .failed; .warnings collects module.warn()."""
-    warnings = []
-
-    def exit_json(self, **result):
-        raise ModuleExit(result, False)
-
-    def fail_json(self, **result):
-        raise ModuleExit(result, True)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
-
-    def run_module(**args):
-        params = dict(api_url=BASE, username='alice', password='s3cret-pw')
-        params.update(args)
-        with patch_module_args(params):
-            with pytest.raises(ModuleExit) as caught:
-                backupunit.main()
-        outcome = caught.value
-        outcome.warnings = list(warnings)
-        # No secret may ever appear in what the module returns.
-        text = json.dumps(outcome.result)
-        for secret in ('s3cret-pw', UNIT_PASSWORD, 'stored-secret', 'new-pw-5678'):
-            assert secret not in text
-        return outcome
-
-    run_module.api = fake_api
-    return run_module
+def run(run_module):
+    """run(**module_args) for backupunit; no password (the API user's, the units', the new ones) may reach the result."""
+    return run_module(backupunit.main, secrets=(UNIT_PASSWORD, 'stored-secret', 'new-pw-5678'))
 
 
 def test_create_reads_posts_waits_and_reads_once(run):

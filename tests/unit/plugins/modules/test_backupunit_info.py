@@ -5,58 +5,22 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.ionoscloud.backup.plugins.modules import backupunit_info
 
-BASE = 'https://api.example.test/cloudapi/v6'
 
-
-class ModuleExit(Exception):
-    def __init__(self, result, failed):
-        super().__init__(result)
-        self.result = result
-        self.failed = failed
+def unchanged_on_success(outcome):
+    if not outcome.failed:
+        assert outcome.result['changed'] is False
 
 
 @pytest.fixture
-def run(monkeypatch, fake_api):
-    """run(**module_args) -> ModuleExit with .result and .failed; .warnings collects module.warn()."""
-    warnings = []
-
-    def exit_json(self, **result):
-        raise ModuleExit(result, False)
-
-    def fail_json(self, **result):
-        raise ModuleExit(result, True)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
-
-    def run_module(**args):
-        params = dict(api_url=BASE, username='alice', password='s3cret-pw')
-        params.update(args)
-        with patch_module_args(params):
-            with pytest.raises(ModuleExit) as caught:
-                backupunit_info.main()
-        outcome = caught.value
-        outcome.warnings = list(warnings)
-        # The API user's password and the units' stored passwords never reach the result.
-        text = json.dumps(outcome.result)
-        assert 's3cret-pw' not in text and 'stored-secret' not in text
-        if not outcome.failed:
-            assert outcome.result['changed'] is False
-        return outcome
-
-    run_module.api = fake_api
-    return run_module
+def run(run_module):
+    """run(**module_args) for backupunit_info; the units' stored passwords never reach the result either."""
+    return run_module(backupunit_info.main, secrets=('stored-secret',), check=unchanged_on_success)
 
 
 def names(outcome):

@@ -10,56 +10,23 @@ import uuid
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.ionoscloud.backup.plugins.modules import backupunit_sso_url
 
-BASE = 'https://api.example.test/cloudapi/v6'
 SSO_URL = 'https://backup.example.test/?jwt=sso-secret'     # what conftest.FakeApi answers
 SSO_TOKEN = 'sso-secret'
 
 
-class ModuleExit(Exception):
-    def __init__(self, result, failed):
-        super().__init__(result)
-        self.result = result
-        self.failed = failed
+def token_only_in_sso_url(outcome):
+    # The token may only ever be in `sso_url`: never in msg, warnings or anything else.
+    rest = {key: value for key, value in outcome.result.items() if key != 'sso_url'}
+    assert SSO_TOKEN not in json.dumps(rest) and SSO_TOKEN not in json.dumps(outcome.warnings)
+    assert outcome.result.get('changed', False) is False
 
 
 @pytest.fixture
-def run(monkeypatch, fake_api):
-    """run(**module_args) -> ModuleExit with .result and .failed; .warnings collects module.warn()."""
-    warnings = []
-
-    def exit_json(self, **result):
-        raise ModuleExit(result, False)
-
-    def fail_json(self, **result):
-        raise ModuleExit(result, True)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
-
-    def run_module(**args):
-        params = dict(api_url=BASE, username='alice', password='s3cret-pw')
-        params.update(args)
-        with patch_module_args(params):
-            with pytest.raises(ModuleExit) as caught:
-                backupunit_sso_url.main()
-        outcome = caught.value
-        outcome.warnings = list(warnings)
-        result = outcome.result
-        assert 's3cret-pw' not in json.dumps(result)
-        # The token may only ever be in `sso_url`: never in msg, warnings or anything else.
-        rest = {key: value for key, value in result.items() if key != 'sso_url'}
-        assert SSO_TOKEN not in json.dumps(rest) and SSO_TOKEN not in json.dumps(outcome.warnings)
-        assert result.get('changed', False) is False
-        return outcome
-
-    run_module.api = fake_api
-    return run_module
+def run(run_module):
+    """run(**module_args) for backupunit_sso_url (see conftest.run_module)."""
+    return run_module(backupunit_sso_url.main, check=token_only_in_sso_url)
 
 
 def test_by_name_finds_the_unit_then_gets_its_url(run):
