@@ -58,8 +58,8 @@ def times_list(times):
 
 def policy_text(policies):
     poll, retry = policies['poll'], policies['retry']
-    return ('`PollPolicy(initial=%g, factor=%g, maximum=%g)` and `RetryPolicy(max_attempts_rate_limited=%d, '
-            'retry_after_max=%g, total_max=%g)`' % (poll['initial'], poll['factor'], poll['maximum'],
+    return ('`PollPolicy(initial=%r, factor=%r, maximum=%r)` and `RetryPolicy(max_attempts_rate_limited=%r, '
+            'retry_after_max=%r, total_max=%r)`' % (poll['initial'], poll['factor'], poll['maximum'],
                                                     retry['max_attempts_rate_limited'], retry['retry_after_max'],
                                                     retry['total_max']))
 
@@ -112,9 +112,8 @@ def render(r, chart):
             'ratios are what to compare' if peak > m['cpus'] else ''))
     w('')
     if r.get('client_policies'):
-        w('The client measured is the collection as committed, with its defaults %s (read from the installed'
-          % policy_text(r['client_policies']))
-        w('`plugins/module_utils/_client.py`).')
+        w('The client measured is the collection as committed, with the defaults of the installed')
+        w('`plugins/module_utils/_client.py`: %s.' % policy_text(r['client_policies']))
     w('')
     took = sum(r[k].get('section_seconds', 0) for k in SECTIONS if k in r)
     w('Reproduce: `make bench` (this run: %.0f minutes; in the tools venv; the first run adds matplotlib to it'
@@ -335,6 +334,11 @@ def section_by_hand(r, w):
             w('it notices at its %s s poll: %s together, before its own start-up (importing `requests`,'
               % (times_list([noticed]), s(ping + noticed)))
             w('section 7) and its requests (list, write, status polls, read of the result). It took %s.' % got)
+            least = min(bh['cases'][case]['median']['uri'] / GOAL_BY_HAND_SPEEDUP for case in changed)
+            if ping + noticed >= least:
+                w('So here %.0f× is out of reach for any module that waits for the API, however cheap its own code:'
+                  % GOAL_BY_HAND_SPEEDUP)
+                w('Ansible\'s per-task cost and the wait alone already take half the job\'s time.')
             w('')
         if 'unchanged' in missed and ping:
             c = bh['cases']['unchanged']
@@ -427,15 +431,15 @@ def section_waiting(r, w):
         delay = wt['provisioning_delay']
         times = poll_times(poll, delay)
         ten_minutes = len(poll_times(poll, 600.0))
-        w('The poll policy measured, `PollPolicy(initial=%g, factor=%g, maximum=%g)`, looks at %s s after the'
-          % (poll['initial'], poll['factor'], poll['maximum'], times_list(times)))
-        w('POST, so its schedule alone notices a %.0f s request %.2f s late; the rest of the measured overhead'
-          % (delay, times[-1] - delay))
-        w('is the time of the requests themselves. With tracking off there is one request more, the 404 of')
-        w('the status URL. A 10-minute wait makes about %d requests (the interval reaches its %g s cap after'
-          % (ten_minutes, poll['maximum']))
-        w('~%.0f s).' % cap_reached(poll))
-    w('This policy came from the previous run\'s findings: the doubling schedule before it')
+        w('The poll policy measured, `PollPolicy(initial=%r, factor=%r, maximum=%r)`, looks at'
+          % (poll['initial'], poll['factor'], poll['maximum']))
+        w('%s s after the POST, so its schedule alone notices a %.0f s request %.2f s late; the rest of the'
+          % (times_list(times), delay, times[-1] - delay))
+        w('measured overhead is the time of the requests themselves. With tracking off there is one request')
+        w('more, the 404 of the status URL. A 10-minute wait makes about %d requests (the interval reaches its'
+          % ten_minutes)
+        w('%r s cap after ~%.0f s).' % (poll['maximum'], cap_reached(poll)))
+    w('The current poll policy came from the previous run\'s findings: the doubling schedule before it')
     w('(`initial=0.1, factor=2.0`) overshot the same 2 s wait by 1.11 s with 6 polls (7 with tracking off).')
     w('')
     current = [client.get(mode) for mode in ('on', 'off')]
@@ -446,7 +450,9 @@ def section_waiting(r, w):
         w('above). The goal stays at %.1f s.' % GOAL_WAIT_OVERHEAD)
         w('')
     elif current and all(current):
-        w('Goal met, with tracking on and off.')
+        w('Goal met with tracking on and off: the wait alone took %s beyond the delay, with at most %d polls.'
+          % (' and '.join(s(c['overhead']) for c in current), max(wt['modes'][mode]['polls_2_max']
+                                                                  for mode in ('on', 'off'))))
         w('')
 
 
