@@ -42,7 +42,7 @@ if [ -z "${IONOS_API_URL:-}" ]; then
     IONOS_PASSWORD=$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(18))')
     export IONOS_PASSWORD
     unset IONOS_TOKEN IONOS_CONTRACT_NUMBER
-    start_emulator "$venv/bin/python" "$work/emulator" --username "$IONOS_USERNAME" --password "$IONOS_PASSWORD"
+    start_emulator "$venv/bin/python" "$work/emulator" --username="$IONOS_USERNAME" --password="$IONOS_PASSWORD"
     export IONOS_API_URL=$EMULATOR_URL
     echo "== Started the API emulator at $IONOS_API_URL (it stops when the demo ends)"
 else

@@ -40,7 +40,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-start_emulator "$venv/bin/python" "$state" --username "$username" --password "$password" --token "$token"
+start_emulator "$venv/bin/python" "$state" --username="$username" --password="$password" --token="$token"
 log "Emulator: $EMULATOR_URL (pid $EMULATOR_PID)"
 
 cat > "$copy/tests/integration/integration_config.yml" <<EOF

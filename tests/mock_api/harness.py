@@ -10,7 +10,7 @@
         emu.configure(request_tracking=False)
         emu.units()
 
-Keyword arguments map to server flags: ``provisioning_delay=0.05`` -> ``--provisioning-delay 0.05``,
+Keyword arguments map to server flags: ``provisioning_delay=0.05`` -> ``--provisioning-delay=0.05``,
 ``request_tracking=False`` -> ``--no-request-tracking``, ``verbose=True`` -> ``--verbose``.
 """
 
@@ -50,7 +50,9 @@ def _flags(options):
         elif value is False:
             flags.append("--no-" + key.replace("_", "-"))
         else:
-            flags.extend([flag, str(value)])
+            # One "--flag=value" word: a random credential may start with "-", which argparse
+            # would take for an option if the value were a word of its own.
+            flags.append(flag + "=" + str(value))
     return flags
 
 
