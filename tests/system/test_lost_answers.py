@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from harness import Emulator  # tests/mock_api is on sys.path (see conftest.py)
-from reliability.helpers import module_defaults, new_password, playbook_yaml, record_case, sha256, writes
+from reliability.helpers import backupunit_play, new_password, record_case, sha256, writes
 
 UNIT_NAME = "lost-answer-unit"
 PROVISIONING_DELAYS = [pytest.param(0.05, id="fast-api"), pytest.param(1.5, id="slow-api")]
@@ -38,14 +38,7 @@ def record(method, provisioning_delay, duplicate_units=0, resent=0):
 
 
 def unit_play(emu, **options):
-    options.setdefault("name", UNIT_NAME)
-    return playbook_yaml([{
-        "name": "One backup unit task",
-        "hosts": "localhost",
-        "gather_facts": False,
-        "module_defaults": module_defaults(emu),
-        "tasks": [{"name": "Converge the unit", "ionoscloud.backup.backupunit": options}],
-    }])
+    return backupunit_play(emu, **dict({"name": UNIT_NAME}, **options))
 
 
 def create_unit(emu, password, email="first@example.com"):

@@ -16,7 +16,7 @@ import re
 
 import pytest
 
-from reliability.helpers import module_defaults, new_password, playbook_yaml, record_case
+from reliability.helpers import backupunit_play, module_defaults, new_password, playbook_yaml, record_case
 
 UNIT_NAME = "waiting-unit"
 FAILURE_MESSAGE = "[VDC-21-9] Provisioning the backup unit failed: storage quota exceeded"
@@ -27,14 +27,7 @@ _REQUEST_ID = re.compile(r"/requests/([-0-9a-f]{36})/status")
 
 
 def play(emu, **options):
-    options.setdefault("name", UNIT_NAME)
-    return playbook_yaml([{
-        "name": "Wait for a write",
-        "hosts": "localhost",
-        "gather_facts": False,
-        "module_defaults": module_defaults(emu),
-        "tasks": [{"name": "Converge the unit", "ionoscloud.backup.backupunit": options}],
-    }])
+    return backupunit_play(emu, **dict({"name": UNIT_NAME}, **options))
 
 
 def existing_unit(emu):

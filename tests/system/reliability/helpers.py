@@ -110,6 +110,17 @@ def module_defaults(emu, **extra):
     return {"group/ionoscloud.backup.all": options}
 
 
+def backupunit_play(emu, **options):
+    """A playbook of one ionoscloud.backup.backupunit task with ``options``, against ``emu``."""
+    return playbook_yaml([{
+        "name": "One backup unit task",
+        "hosts": "localhost",
+        "gather_facts": False,
+        "module_defaults": module_defaults(emu),
+        "tasks": [{"name": "Converge the unit", "ionoscloud.backup.backupunit": options}],
+    }])
+
+
 # ------------------------------------------------------------------------------- emulator queries
 
 
