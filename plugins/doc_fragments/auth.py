@@ -14,6 +14,9 @@ options:
   api_url:
     description:
       - Base URL of the IONOS Cloud API v6.
+      - A URL without a path, such as V(https://api.ionos.com), is completed with C(/cloudapi/v6), so
+        the host-only form that the vendor's Go SDK and Terraform document for E(IONOS_API_URL) works
+        too. A URL with any other path is used as given.
       - If not set, the value of the E(IONOS_API_URL) environment variable is used.
     type: str
     default: https://api.ionos.com/cloudapi/v6
@@ -39,7 +42,8 @@ options:
   contract_number:
     description:
       - The contract to act on, sent as the C(X-Contract-Number) header. Needed only by users
-        with access to several contracts.
+        with access to several contracts; without it the API uses the user's default contract.
+      - When set, returned units carry their C(login) (V(<contract number>-<unit name>)).
       - If not set, the value of the E(IONOS_CONTRACT_NUMBER) environment variable is used.
     type: int
   validate_certs:

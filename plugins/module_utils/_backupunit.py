@@ -54,6 +54,20 @@ def unit_state(unit):
     return ((unit or {}).get('metadata') or {}).get('state')
 
 
+def looks_stale(unit):
+    """True for a unit answered without its properties.
+
+    Terraform issue #641 (2024): after a write, the API's single GET kept answering BUSY without
+    properties while the list already showed the unit as it was.
+    """
+    return isinstance(unit, dict) and not unit_properties(unit).get('name')
+
+
+def settled(unit):
+    """True for a unit that is AVAILABLE and shows its properties: nothing left to wait for."""
+    return unit_state(unit) == 'AVAILABLE' and not looks_stale(unit)
+
+
 def email_problem(email):
     """Why `email` is not a usable address (one line), or None when it is."""
     if EMAIL_RE.fullmatch(email):
@@ -78,6 +92,8 @@ class BackupUnitResource:
         self.module = module
         self.client = client if client is not None else client_from_module(module)
         self.changed = False
+        # Set once the single GET answered a stale unit (#641): later reads of the run use the list.
+        self.single_get_is_stale = False
 
     # ---- reads (usable on their own, e.g. by info modules) ---------------------------
 
@@ -87,13 +103,23 @@ class BackupUnitResource:
         return [item for item in body.get('items') or [] if isinstance(item, dict)]
 
     def get(self, unit_id):
-        """The unit with this id, or None when it does not exist (one request)."""
-        try:
-            return self.client.get('%s/%s' % (COLLECTION_PATH, _path_part(unit_id)), depth=LIST_DEPTH)
-        except ApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
+        """The unit with this id, or None when it does not exist (one request).
+
+        When the single GET answers a stale unit (see looks_stale), the unit is read from the list,
+        which the API keeps right, and so is every later get() of this run: the fault costs one
+        request once, and each read after it still costs one.
+        """
+        if not self.single_get_is_stale:
+            try:
+                unit = self.client.get('%s/%s' % (COLLECTION_PATH, _path_part(unit_id)), depth=LIST_DEPTH)
+            except ApiError as exc:
+                if exc.status == 404:
+                    return None
+                raise
+            if not looks_stale(unit):
+                return unit
+            self.single_get_is_stale = True
+        return next((unit for unit in self.list() if unit.get('id') == unit_id), None)
 
     def find(self, name=None, unit_id=None):
         """The unit with this id, else with this name (one list request), or None.
@@ -138,6 +164,7 @@ class BackupUnitResource:
             for unit in units:
                 if isinstance(unit.get('properties'), dict):
                     unit['properties'].pop('password', None)
+                self._add_login(unit)
             return dict(changed=False, backupunits=units)
         self._run(run)
 
@@ -218,7 +245,7 @@ class BackupUnitResource:
         if not isinstance(unit, dict) or not unit.get('id'):
             raise IonosError('the API accepted the new backup unit %r but returned no id' % params['name'])
         if params['wait']:
-            unit = self._wait(unit['id'], response.location if response else None)
+            unit = self._wait(unit['id'], response.location if response else None, answered=unit)
         return self._result(unit, diff)
 
     def _update(self, unit):
@@ -250,8 +277,9 @@ class BackupUnitResource:
         response = None
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
             try:
-                # The API's PATCH schema (BackupUnitProperties) requires the name, which never changes.
-                response = self.client.patch(path, dict(changes, name=params['name']))
+                # Only what changes: the name is immutable and readOnly in today's PATCH schema
+                # (BackupUnitPropertiesPut), and no vendor client sends it (NOTES.md section 11).
+                response = self.client.patch(path, changes)
                 break
             except AnswerLost as lost:
                 # Read back: a new etag (or a unit now busy) proves the PATCH applied.
@@ -266,7 +294,7 @@ class BackupUnitResource:
         self.changed = True
         updated = response.body if response is not None and isinstance(response.body, dict) else None
         if params['wait']:
-            updated = self._wait(unit['id'], response.location if response is not None else None)
+            updated = self._wait(unit['id'], response.location if response is not None else None, answered=updated)
         elif updated is None:
             updated = copy.deepcopy(unit)
             updated.setdefault('properties', {}).update(
@@ -335,14 +363,17 @@ class BackupUnitResource:
 
     # ---- helpers ---------------------------------------------------------------------
 
-    def _wait(self, unit_id, location, gone=False):
+    def _wait(self, unit_id, location, gone=False, answered=None):
         """Wait for the write to finish; return the unit as it is then (None when gone).
 
-        Follows the request's status URL; when the API does not track it (404, or no
-        Location), polls the unit until it is AVAILABLE, or gone for a delete. A timeout names
-        the unit and the request either way: untracked is the real API's usual path, and the
-        request id is what IONOS support asks for.
+        A write the API `answered` with a settled unit (AVAILABLE, as reported since 2025) needs
+        no wait. Otherwise follows the request's status URL; when the API does not track it (404,
+        or no Location), polls the unit until it is AVAILABLE, or gone for a delete. A timeout
+        names the unit and the request either way: untracked is the real API's usual path, and
+        the request id is what IONOS support asks for.
         """
+        if not gone and settled(answered):
+            return answered
         client = self.client
         deadline = client.deadline(self.module.params['wait_timeout'])
         if location and client.wait_for_request(location, deadline):
@@ -362,8 +393,22 @@ class BackupUnitResource:
             unit_id, 'be deleted' if gone else 'become AVAILABLE'), request_id=request_id_from_url(location))
         return None if gone else result
 
+    def _add_login(self, unit):
+        """Add `login`, the name the backup console and agents log in with, when it is known for free.
+
+        It is `<contract number>-<unit name>`; without contract_number, learning the number would
+        cost a GET /contracts, so the key is then absent.
+        """
+        contract = self.module.params.get('contract_number')
+        name = unit_properties(unit).get('name')
+        if contract is not None and name:
+            unit['login'] = '%s-%s' % (contract, name)
+
     def _result(self, unit, diff):
-        result = dict(changed=self.changed, backupunit=public_unit(unit))
+        unit = public_unit(unit)
+        if unit is not None:
+            self._add_login(unit)
+        result = dict(changed=self.changed, backupunit=unit)
         if diff is not None and self.module._diff:
             result['diff'] = diff
         return result

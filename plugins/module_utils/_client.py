@@ -51,7 +51,8 @@ HINTS = {
     400: 'the request was malformed; check the option values',
     401: 'check username/password or token (IONOS_USERNAME, IONOS_PASSWORD, IONOS_TOKEN)',
     402: 'the contract does not allow this (trial access?); check contract_number and the contract',
-    403: 'the user lacks the privilege for this operation (backup units need "Manage backup units")',
+    403: 'the user lacks the privilege for this operation (backup units need "Manage backup units"), '
+         'or contract_number is not one of the user\'s contracts',
     422: 'the API rejected a value; fix the option named in the message',
     429: 'the API kept rate limiting; lower the request rate (fewer forks, throttle) and retry later',
 }
@@ -177,6 +178,18 @@ class ApiResponse:
         return self.headers.get('Location') if self.headers else None
 
 
+def api_base_url(url):
+    """The API base URL to send requests to: `url`, completed with /cloudapi/v6 when it names only a host.
+
+    The vendor's Go SDK and Terraform document IONOS_API_URL as the host alone and append the path;
+    its Python SDK uses the value as given. One environment shared by both tools may hold either form.
+    """
+    url = (url or DEFAULT_API_URL).rstrip('/')
+    if urlsplit(url).path in ('', '/'):
+        url += urlsplit(DEFAULT_API_URL).path
+    return url
+
+
 def request_id_from_url(url):
     """The request id in a `.../requests/<id>/status` URL, or None."""
     if not url:
@@ -242,7 +255,7 @@ class ApiClient:
                  retry=None, poll=None, session=None, sleep=None, clock=None, jitter=None):
         if not HAS_REQUESTS:
             raise TransportError('the Python library "requests" is required')
-        self.base_url = (api_url or DEFAULT_API_URL).rstrip('/')
+        self.base_url = api_base_url(api_url)
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.poll_policy = poll or PollPolicy()

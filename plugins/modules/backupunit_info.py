@@ -101,6 +101,15 @@ backupunits:
       type: str
       returned: success
       sample: https://api.ionos.com/cloudapi/v6/backupunits/3f7a1c2e-93b4-4d6e-8a1f-5b2c9d0e7f61
+    login:
+      description:
+        - The user name the backup console and the backup agents log in with, V(<contract number>-<unit name>).
+        - Added by the module, not by the API, at no extra request.
+        - Absent when O(contract_number) (E(IONOS_CONTRACT_NUMBER)) is not set, since learning the
+          contract number would cost another API request.
+      type: str
+      returned: when O(contract_number) is set and the unit exists
+      sample: 31415926-webservers
     metadata:
       description: The API's metadata about the unit.
       type: dict

@@ -126,6 +126,8 @@ class FakeApi:
         self.request_outcome = 'DONE'
         self.request_message = None
         self.created_state = 'AVAILABLE'    # the state a POSTed unit reaches ('BUSY': it never settles)
+        self.answered_state = 'BUSY'        # the state a write's 202 body shows ('AVAILABLE' since 2025)
+        self.stale_single_get = False       # Terraform #641: the single GET answers BUSY without properties
         # Fake seconds a DELETE takes. Meanwhile the unit shows BUSY (as the emulator does) and another
         # DELETE or a PATCH gets the API's 422 "being deleted"; 0 deletes at once.
         self.delete_seconds = 0.0
@@ -200,7 +202,7 @@ class FakeApi:
             self.units[unit_id]['properties']['password'] = properties.get('password')
             self.units[unit_id]['metadata']['state'] = self.created_state
             answer = self._public(self.units[unit_id])
-            answer['metadata']['state'] = 'BUSY'
+            answer['metadata']['state'] = self.answered_state
             return self._accepted(answer)
         match = re.match(r'^/backupunits/([-0-9a-f]+)(/ssourl)?$', path)
         if match:
@@ -209,16 +211,21 @@ class FakeApi:
                 return api_error(404, '309', 'Resource does not exist')
             if match.group(2):
                 return FakeResponse(200, {'ssoUrl': 'https://backup.example.test/?jwt=sso-secret'})
+            if call.method == 'GET' and self.stale_single_get:
+                return FakeResponse(200, {'id': unit['id'], 'type': 'backupunit', 'href': unit['href'],
+                                          'metadata': {'etag': unit['metadata']['etag'], 'state': 'BUSY'}})
             if call.method == 'GET':
                 return FakeResponse(200, self._public(unit))
             if call.method in ('PATCH', 'DELETE') and match.group(1) in self.deleting:
                 return api_error(422, '200', '[VDC-21-2] The backup unit is being deleted')
             if call.method == 'PATCH':
-                if call.body.get('name') != unit['properties']['name']:    # BackupUnitProperties requires it
-                    return api_error(422, '200', '[(root).name] Attribute is required')
+                if call.body.get('name', unit['properties']['name']) != unit['properties']['name']:
+                    return api_error(422, '200', '[(root).name] Attribute is immutable')
                 unit['properties'].update(call.body)
                 unit['metadata']['etag'] = uuid.uuid4().hex
-                return self._accepted(self._public(unit))
+                answer = self._public(unit)
+                answer['metadata']['state'] = self.answered_state
+                return self._accepted(answer)
             if call.method == 'DELETE':
                 if self.delete_seconds:
                     self.deleting[match.group(1)] = self._now() + self.delete_seconds

@@ -357,3 +357,15 @@ def test_parse_retry_after():
     assert _client.parse_retry_after('soon') is None
     assert _client.parse_retry_after(None) is None
     assert _client.parse_retry_after('Wed, 21 Oct 2015 07:28:00 GMT', now=1445412470.0) == 10.0
+
+
+@pytest.mark.parametrize('api_url, base_url', [
+    ('https://api.ionos.com', 'https://api.ionos.com/cloudapi/v6'),     # as the Go SDK and Terraform document it
+    ('https://api.ionos.com/', 'https://api.ionos.com/cloudapi/v6'),
+    ('https://api.ionos.com/cloudapi/v6/', 'https://api.ionos.com/cloudapi/v6'),
+    ('http://127.0.0.1:8080/proxy/v6', 'http://127.0.0.1:8080/proxy/v6'),  # any other path as given
+])
+def test_host_only_api_url_gets_the_api_path(make_client, http, api_url, base_url):
+    client, session = make_client(http.response(200, {}), api_url=api_url)
+    client.get('/backupunits')
+    assert session.calls[0].url == base_url + '/backupunits'

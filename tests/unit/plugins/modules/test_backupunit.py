@@ -62,7 +62,7 @@ def test_email_change_patches_only_the_email(run):
     assert outcome.result['diff'] == {'before': {'name': 'web', 'email': 'old@example.com'},
                                       'after': {'name': 'web', 'email': 'new@example.com'}}
     patch, = [call for call in run.api.calls if call.method == 'PATCH']
-    assert patch.path.endswith(unit_id) and patch.body == {'name': 'web', 'email': 'new@example.com'}
+    assert patch.path.endswith(unit_id) and patch.body == {'email': 'new@example.com'}   # never the name
     assert run.api.units[unit_id]['properties']['password'] == 'stored-secret'   # on_create: untouched
 
 
@@ -83,7 +83,7 @@ def test_update_password_always_sets_it_and_diff_shows_only_placeholders(run):
     assert outcome.result['changed'] is True
     assert outcome.result['diff']['before']['password'] != outcome.result['diff']['after']['password']
     patch, = [call for call in run.api.calls if call.method == 'PATCH']
-    assert patch.body == {'name': 'web', 'password': 'new-pw-5678'}
+    assert patch.body == {'password': 'new-pw-5678'}
     assert run.api.units[unit_id]['properties']['password'] == 'new-pw-5678'
 
 
@@ -175,6 +175,49 @@ def test_no_wait_returns_the_accepted_unit_without_polling(run):
     assert outcome.result['changed'] is True
     assert outcome.result['backupunit']['metadata']['state'] == 'BUSY'
     assert run.api.summary() == ['GET /backupunits', 'POST /backupunits']
+
+
+def test_write_answered_available_needs_no_wait(run):
+    # Since 2025 the API answers writes with the unit already AVAILABLE (NOTES.md section 11).
+    run.api.answered_state = 'AVAILABLE'
+    created = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    updated = run(name='web', email='new@example.com')
+    unit_id = created.result['backupunit']['id']
+    assert created.result['backupunit']['metadata']['state'] == 'AVAILABLE'
+    assert updated.result['backupunit']['properties']['email'] == 'new@example.com'
+    assert run.api.summary() == ['GET /backupunits', 'POST /backupunits',
+                                 'GET /backupunits', 'PATCH /backupunits/' + unit_id]
+
+
+def test_stale_single_get_is_confirmed_through_the_list(run):
+    # Terraform #641: the single GET keeps answering BUSY without properties while the list is right.
+    run.api.track_requests = False
+    run.api.stale_single_get = True
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    unit = outcome.result['backupunit']
+    assert not outcome.failed
+    assert unit['properties'] == {'name': 'web', 'email': 'ops@example.com'}
+    assert unit['metadata']['state'] == 'AVAILABLE'
+    assert run.api.summary()[3:] == ['GET /backupunits/' + unit['id'], 'GET /backupunits']
+
+
+def test_stale_single_get_that_never_settles_is_bounded_by_wait_timeout(run):
+    run.api.track_requests = False
+    run.api.stale_single_get = True
+    run.api.created_state = 'BUSY'
+    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD, wait_timeout=3)
+    assert outcome.failed and outcome.result['error']['kind'] == 'wait_timeout'
+    assert sum(run.api.clock.sleeps) == pytest.approx(3.0)
+    polls = run.api.summary()[3:]
+    assert polls[0].startswith('GET /backupunits/') and set(polls[1:]) == {'GET /backupunits'}
+
+
+@pytest.mark.parametrize('contract_number, login', [(31415926, '31415926-web'), (None, None)])
+def test_login_is_returned_when_the_contract_number_is_known(run, contract_number, login):
+    run.api.add_unit('web', 'ops@example.com')
+    outcome = run(name='web', email='ops@example.com', contract_number=contract_number)
+    assert outcome.result['backupunit'].get('login') == login
+    assert run.api.summary() == ['GET /backupunits']
 
 
 # ---- lost answers ---------------------------------------------------------------------

@@ -87,6 +87,23 @@ def test_id_filter_reads_only_that_unit(run):
     assert run.api.calls[0].params['depth'] == '1'
 
 
+def test_id_filter_reads_a_stale_unit_from_the_list(run):
+    # Terraform #641: the single GET answers BUSY without properties; the list is right.
+    web = run.api.add_unit('web', 'ops@example.com')
+    run.api.stale_single_get = True
+    outcome = run(id=web)
+    assert outcome.result['backupunits'][0]['properties'] == {'name': 'web', 'email': 'ops@example.com'}
+    assert run.api.summary() == ['GET /backupunits/' + web, 'GET /backupunits']
+
+
+def test_each_unit_carries_its_login_when_the_contract_number_is_set(run):
+    run.api.add_unit('web')
+    run.api.add_unit('db')
+    outcome = run(contract_number=31415926)
+    assert sorted(unit['login'] for unit in outcome.result['backupunits']) == ['31415926-db', '31415926-web']
+    assert run.api.summary() == ['GET /backupunits']
+
+
 def test_unknown_id_gives_an_empty_list_in_one_request(run):
     run.api.add_unit('web')
     missing = str(uuid.uuid4())
