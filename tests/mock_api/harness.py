@@ -3,7 +3,7 @@
 """Start the API emulator in a subprocess for tests (standard library only).
 
     from harness import Emulator          # tests/mock_api on sys.path
-    with Emulator(provisioning_delay=0.05) as emu:
+    with Emulator(request_tracking=True, provisioning_delay=0.05) as emu:
         emu.url, emu.username, emu.password, emu.token
         emu.log(); emu.clear_log(); emu.reset()
         emu.add_fault(method="POST", path=r"/backupunits$", action="status", status=503, count=1)
@@ -11,7 +11,8 @@
         emu.units()
 
 Keyword arguments map to server flags: ``provisioning_delay=0.05`` -> ``--provisioning-delay=0.05``,
-``request_tracking=False`` -> ``--no-request-tracking``, ``verbose=True`` -> ``--verbose``.
+``request_tracking=False`` -> ``--no-request-tracking``, ``verbose=True`` -> ``--verbose``,
+``contracts=[31415926, 27182818]`` -> ``--contracts=31415926,27182818``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server.py")
 DEFAULT_USERNAME = "emulator-user"
 DEFAULT_PASSWORD = "emulator-password"
 DEFAULT_TOKEN = "emulator-token"
+DEFAULT_CONTRACTS = [31415926]
 
 
 class EmulatorError(RuntimeError):
@@ -45,6 +47,8 @@ def _flags(options):
         flag = "--" + key.replace("_", "-")
         if value is None:
             continue
+        if isinstance(value, (list, tuple)):
+            value = ",".join(str(item) for item in value)
         if value is True:
             flags.append(flag)
         elif value is False:
@@ -66,6 +70,7 @@ class Emulator:
         self.username = options.get("username", DEFAULT_USERNAME)
         self.password = options.get("password", DEFAULT_PASSWORD)
         self.token = options.get("token", DEFAULT_TOKEN)
+        self.contracts = list(options.get("contracts") or DEFAULT_CONTRACTS)  # the first is the default
         self.process = None
         self.url = None
         self.control_url = None

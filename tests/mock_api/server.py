@@ -44,7 +44,9 @@ CONTROL_PREFIX = "/_emulator"
 DEFAULT_USERNAME = "emulator-user"
 DEFAULT_PASSWORD = "emulator-password"
 DEFAULT_TOKEN = "emulator-token"
-DEFAULT_PROVISIONING_DELAY = 0.2
+# 0 = immediate: today's API answers backup-unit writes AVAILABLE (ionosctl PR #487, NOTES.md section 11).
+DEFAULT_PROVISIONING_DELAY = 0.0
+DEFAULT_CONTRACTS = (31415926,)
 
 # Sent as X-RateLimit-* when no rate limit is configured: the int32 maximum, i.e. "unlimited".
 UNLIMITED = 2147483647
@@ -64,7 +66,7 @@ ERROR_CODES = {
     415: "106",
     422: "200",
     429: "429",
-    500: "500",
+    500: "301",
     502: "502",
     503: "503",
 }
@@ -76,7 +78,7 @@ DEFAULT_MESSAGES = {
     415: "Unsupported Media Type",
     422: "Unprocessable Entity",
     429: "Too Many Requests",
-    500: "[VDC-5-0] An unexpected error occurred",
+    500: "Oops! Something went very wrong. Please contact the administrator",
     502: "Bad Gateway",
     503: "Service Unavailable",
 }
@@ -121,7 +123,9 @@ def _scalar(value):
 
 
 def render(value, pretty, level=0):
-    """JSON text of value. Pretty output mimics the real API (Jackson): 2 spaces, ``"key" : v``."""
+    """JSON text of value. Pretty output mimics the real API (Jackson's default pretty printer):
+    2 spaces, ``"key" : v``, and arrays inline, ``[ {`` ... ``}, {`` ... ``} ]``, without indenting
+    their elements any further."""
     if isinstance(value, dict):
         if not value:
             return "{ }" if pretty else "{}"
@@ -134,16 +138,9 @@ def render(value, pretty, level=0):
         if not value:
             return "[ ]" if pretty else "[]"
         if pretty:
-            inner = "\n" + "  " * (level + 1)
-            return "[" + ",".join(inner + render(v, True, level + 1) for v in value) + "\n" + "  " * level + "]"
+            return "[ " + ", ".join(render(v, True, level) for v in value) + " ]"
         return "[" + ",".join(render(v, False) for v in value) + "]"
     return _scalar(value)
-
-
-class Prerendered(str):
-    """JSON text that render_list inserts as is."""
-
-    __slots__ = ()
 
 
 def finish(text, base):
@@ -154,8 +151,8 @@ def finish(text, base):
 
 
 def utc_now_iso():
-    now = datetime.now(timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
+    # Whole seconds, as in real objects (2023-05-29T13:48:11Z, NOTES.md section 11).
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def new_etag():
@@ -184,7 +181,7 @@ class ControlError(Exception):
 class Unit:
     __slots__ = (
         "id", "contract", "name", "email", "password_sha256", "etag", "created", "modified",
-        "created_by", "modified_by", "state", "pending", "busy_until", "deleting", "_cache",
+        "created_by", "modified_by", "state", "pending", "busy_until", "deleting", "stale", "_cache",
     )
 
     def __init__(self, contract, name, email, password, user):
@@ -203,6 +200,7 @@ class Unit:
         self.pending = 0          # requests not yet finished
         self.busy_until = 0.0     # due time of the last queued request (requests run one after another)
         self.deleting = False
+        self.stale = False        # written while stale_single_get was on: its single GET answers stale
         self._cache = {}
 
     def changed(self):
@@ -399,7 +397,8 @@ def _validate_fault_action(action, where):
 class EmulatorState:
     """Everything the emulator knows. Every public method takes the one lock."""
 
-    def __init__(self, username, password, token, provisioning_delay, request_tracking, rate_limit):
+    def __init__(self, username, password, token, provisioning_delay=DEFAULT_PROVISIONING_DELAY,
+                 request_tracking=False, rate_limit=None, stale_single_get=False, contracts=DEFAULT_CONTRACTS):
         self.lock = threading.Lock()
         self.username = username
         self.password = password
@@ -411,6 +410,8 @@ class EmulatorState:
             "rate_limit": rate_limit,
             "fail_next_write": None,
             "chaos": None,
+            "stale_single_get": stale_single_get,
+            "contracts": list(contracts),
         }
         self._reset_locked()
 
@@ -484,6 +485,9 @@ class EmulatorState:
         self.requests[request.id] = request
         self.seq += 1
         heapq.heappush(self.pending, (due, self.seq, request))
+        # With no delay (and nothing queued before it) the request finishes before the answer is
+        # rendered: the 202 body shows AVAILABLE and a deleted unit is gone at once.
+        self._advance(now)
         return request
 
     def _take_fail_message(self):
@@ -606,6 +610,12 @@ class EmulatorState:
                 clean[key] = value
             elif key == "chaos":
                 clean[key] = _validate_chaos(value)
+            elif key == "stale_single_get":
+                if not isinstance(value, bool):
+                    raise ControlError("stale_single_get must be true or false")
+                clean[key] = value
+            elif key == "contracts":
+                clean[key] = _validate_contracts(value)
             else:
                 raise ControlError("unknown configuration key %r" % key)
         with self.lock:
@@ -614,6 +624,9 @@ class EmulatorState:
                 self._reset_bucket()
             if "chaos" in clean:
                 self.chaos_rng = None
+            if clean.get("stale_single_get") is False:
+                for unit in self.unit_index.values():
+                    unit.stale = False
             return json.loads(json.dumps(self.config))
 
     def all_units(self):
@@ -645,15 +658,12 @@ class EmulatorState:
             units = list(self._contract_units(contract).values())
             user_id = self.user_id
             if pretty:
-                item_texts = [unit.text(full, True, 2, user_id) for unit in units]
+                item_texts = [unit.text(full, True, 1, user_id) for unit in units]
             else:
                 item_texts = [unit.text(full, False, 0, user_id) for unit in units]
         href = _scalar(Href("/backupunits"))
         if pretty:
-            if item_texts:
-                items = "[\n    " + ",\n    ".join(item_texts) + "\n  ]"
-            else:
-                items = "[ ]"
+            items = "[ " + ", ".join(item_texts) + " ]" if item_texts else "[ ]"
             return ('{\n  "id" : "backupunits",\n  "type" : "collection",\n  "href" : ' + href
                     + ',\n  "items" : ' + items + "\n}")
         return '{"id":"backupunits","type":"collection","href":' + href + ',"items":[' + ",".join(item_texts) + "]}"
@@ -662,13 +672,21 @@ class EmulatorState:
         with self.lock:
             self._advance(time.monotonic())
             unit = self._find(contract, unit_id)
+            if unit.stale:
+                # Terraform #641: BUSY and no properties at all, while the list is already right.
+                data = unit.to_api(self.user_id)
+                data["metadata"]["state"] = "BUSY"
+                del data["properties"]
+                return render(data, pretty), unit.etag
             return unit.text(True, pretty, 0, self.user_id), unit.etag
 
     def sso_url(self, contract, unit_id):
         with self.lock:
             self._advance(time.monotonic())
             self._find(contract, unit_id)
-            token = secrets.token_urlsafe(24)
+            # Like the real token: base64url of 31 bytes starting with OTT\x01, "=" written as %3D.
+            token = base64.urlsafe_b64encode(b"OTT\x01" + secrets.token_bytes(27)).decode("ascii")
+            token = token.replace("=", "%3D")
             self.sso_tokens.append(token)
         return SSO_URL_TEMPLATE.format(ott=token)
 
@@ -685,6 +703,7 @@ class EmulatorState:
             unit = Unit(contract, name, properties.get("email"), properties.get("password"), self.username)
             self._contract_units(contract)[unit.id] = unit
             self.unit_index[unit.id] = unit
+            unit.stale = self.config["stale_single_get"]
             request = self._enqueue("POST", url, _redacted_body(body), unit, self._take_fail_message(), None, now)
             return unit.to_api(self.user_id), request.id, unit.etag
 
@@ -696,10 +715,7 @@ class EmulatorState:
             unit = self._find(contract, unit_id)
             if unit.deleting:
                 raise ApiError(422, "[VDC-21-2] The backup unit is being deleted")
-            if "name" not in properties:
-                # The vendor document requires name in PATCH bodies too (BackupUnitProperties).
-                where = "(root).properties.name" if method == "PUT" else "(root).name"
-                raise ApiError(422, "[%s] Attribute is required" % where)
+            # Today's API takes updates without a name (NOTES.md section 11); a different one is refused.
             if "name" in properties and properties["name"] != unit.name:
                 raise ApiError(422, "[VDC-21-3] The name of a backup unit cannot be changed "
                                     "(it is '%s')" % unit.name)
@@ -712,8 +728,9 @@ class EmulatorState:
                 unit.password_sha256 = _sha256(properties["password"])
             unit.modified = utc_now_iso()
             unit.modified_by = self.username
-            request = self._enqueue(method, url, _redacted_body(body), unit, self._take_fail_message(), undo, now)
+            unit.stale = unit.stale or self.config["stale_single_get"]
             unit.changed()
+            request = self._enqueue(method, url, _redacted_body(body), unit, self._take_fail_message(), undo, now)
             return unit.to_api(self.user_id), request.id, unit.etag
 
     def delete_unit(self, contract, unit_id, url):
@@ -724,8 +741,8 @@ class EmulatorState:
             if unit.deleting:
                 raise ApiError(422, "[VDC-21-2] The backup unit is being deleted")
             unit.deleting = True
-            request = self._enqueue("DELETE", url, None, unit, self._take_fail_message(), None, now)
             unit.changed()
+            request = self._enqueue("DELETE", url, None, unit, self._take_fail_message(), None, now)
             return request.id
 
     def request_info(self, request_id, status_only):
@@ -754,6 +771,13 @@ def _validate_rate_limit(value):
     if unknown:
         raise ControlError("rate_limit: unknown keys %s" % ", ".join(sorted(unknown)))
     return {"per_minute": per_minute, "burst": burst}
+
+
+def _validate_contracts(value):
+    if (not isinstance(value, list) or not value
+            or any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in value)):
+        raise ControlError("contracts must be a non-empty list of positive integers (the first is the default)")
+    return list(value)
 
 
 def _validate_chaos(value):
@@ -976,14 +1000,18 @@ class Handler(BaseHTTPRequestHandler):
     def handle_api(self, path, raw_query):
         method = self.command
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
-        contract_header = self.headers.get("X-Contract-Number")
-        contract = None
+        contract_header = (self.headers.get("X-Contract-Number") or "").strip()
+        contracts = self.state.config["contracts"]
+        contract = contracts[0]  # no header: the user's (first) contract, the same units as its number
         contract_error = None
-        if contract_header is not None and contract_header.strip() != "":
+        if contract_header:
             try:
-                contract = int(contract_header.strip())
+                contract = int(contract_header)
             except ValueError:
-                contract_error = "X-Contract-Number must be an integer"
+                contract, contract_error = None, (400, "X-Contract-Number must be an integer")
+            else:
+                if contract not in contracts:
+                    contract_error = (403, "The user has no access to contract %d" % contract)
         base = self.base_url()
         # The log entry is written before the answer goes out, so a client that has its answer
         # always finds its request in the log.
@@ -1036,7 +1064,7 @@ class Handler(BaseHTTPRequestHandler):
                 return Response(401, error_body(401, "Unauthorized", _pretty_of(query)))
             pretty = parse_pretty(query)
             if contract_error:
-                raise ApiError(400, contract_error)
+                raise ApiError(*contract_error)
             if path.endswith("/") and len(path) > 1:
                 path = path.rstrip("/")
             return self.route(method, path, query, contract, pretty, base)
@@ -1257,6 +1285,16 @@ class EmulatorServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+def _contract_list(text):
+    try:
+        numbers = [int(part) for part in text.split(",")]
+    except ValueError:
+        numbers = []
+    if not numbers or any(n < 1 for n in numbers):
+        raise argparse.ArgumentTypeError("expected positive integers separated by commas, got %r" % text)
+    return numbers
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description="IONOS Cloud API v6 backup-unit emulator (see docs/emulator.md)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -1265,11 +1303,17 @@ def parse_args(argv):
     parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Basic auth password (default %(default)s)")
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="Bearer token (default %(default)s)")
     parser.add_argument("--provisioning-delay", type=float, default=DEFAULT_PROVISIONING_DELAY,
-                        help="seconds a write request takes to finish (default %(default)s)")
-    parser.add_argument("--no-request-tracking", dest="request_tracking", action="store_false", default=True,
-                        help="answer 404 on /requests/... like the real API does for backup units")
-    parser.add_argument("--request-tracking", dest="request_tracking", action="store_true",
-                        help="track requests on /requests/... (default)")
+                        help="seconds a write keeps its unit BUSY; 0 (default) finishes it before the answer")
+    parser.add_argument("--request-tracking", dest="request_tracking", action="store_true", default=False,
+                        help="track requests on /requests/... (QUEUED, RUNNING, DONE), as the 2023 document says")
+    parser.add_argument("--no-request-tracking", dest="request_tracking", action="store_false",
+                        help="answer 404 on /requests/..., as today's API does for backup units (default)")
+    parser.add_argument("--stale-single-get", dest="stale_single_get", action="store_true", default=False,
+                        help="after a write, GET /backupunits/{id} answers BUSY without properties (Terraform #641)")
+    parser.add_argument("--no-stale-single-get", dest="stale_single_get", action="store_false")
+    parser.add_argument("--contracts", type=_contract_list, default=list(DEFAULT_CONTRACTS), metavar="N[,N...]",
+                        help="the user's contract numbers; the first is the default (default %s)"
+                        % ",".join(map(str, DEFAULT_CONTRACTS)))
     parser.add_argument("--rate-limit", type=int, default=None, metavar="PER_MINUTE",
                         help="allow this many requests per minute on average (default: unlimited)")
     parser.add_argument("--rate-burst", type=int, default=None, metavar="N",
@@ -1298,7 +1342,7 @@ def main(argv=None):
     if args.rate_limit is not None:
         rate_limit = {"per_minute": args.rate_limit, "burst": args.rate_burst or args.rate_limit}
     state = EmulatorState(args.username, args.password, args.token, args.provisioning_delay,
-                          args.request_tracking, rate_limit)
+                          args.request_tracking, rate_limit, args.stale_single_get, args.contracts)
     ssl_context = None
     if args.tls_cert:
         ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

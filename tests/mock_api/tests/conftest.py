@@ -16,15 +16,28 @@ FAST_DELAY = 0.05
 
 @pytest.fixture(scope="module")
 def emulator_process():
-    with Emulator(provisioning_delay=FAST_DELAY) as emulator:
+    with Emulator() as emulator:  # the defaults: today's API (untracked, immediate)
         yield emulator
 
 
 @pytest.fixture
 def emu(emulator_process):
-    """A running emulator in its start-up state."""
+    """A running emulator with the default settings, in its start-up state."""
     emulator_process.reset()
     return emulator_process
+
+
+@pytest.fixture(scope="module")
+def tracked_process():
+    with Emulator(request_tracking=True, provisioning_delay=FAST_DELAY) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def tracked(tracked_process):
+    """An emulator in the 2023 document's model: tracked requests, units BUSY for FAST_DELAY s."""
+    tracked_process.reset()
+    return tracked_process
 
 
 def create_unit(emu, name, email="ops@example.com", password="S3cret-pass", headers=None):

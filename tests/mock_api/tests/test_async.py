@@ -1,8 +1,9 @@
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The asynchronous request model: QUEUED -> RUNNING -> DONE/FAILED, unit states, tracking off."""
+"""Completion and tracking: immediate by default, QUEUED -> RUNNING -> DONE/FAILED when tracked with a delay."""
 
 from conftest import create_unit, request_id_of, unit_state, wait_for_state
+from harness import Emulator
 
 
 def request_status(emu, request_id):
@@ -11,7 +12,8 @@ def request_status(emu, request_id):
     return body["metadata"]["status"]
 
 
-def test_request_runs_then_done_and_unit_goes_busy_then_available(emu):
+def test_request_runs_then_done_and_unit_goes_busy_then_available(tracked):
+    emu = tracked
     emu.configure(provisioning_delay=3.0)  # long enough for a stalled test machine to still look inside
     unit, headers = create_unit(emu, "slow")
     request_id = request_id_of(headers["location"])
@@ -22,7 +24,8 @@ def test_request_runs_then_done_and_unit_goes_busy_then_available(emu):
     assert unit_state(emu, unit["id"]) == "AVAILABLE"
 
 
-def test_later_requests_on_a_unit_queue_behind_earlier_ones(emu):
+def test_later_requests_on_a_unit_queue_behind_earlier_ones(tracked):
+    emu = tracked
     emu.configure(provisioning_delay=4.0)
     unit, first = create_unit(emu, "queued")
     _status, second, _body = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "queued", "email": "q@example.com"})
@@ -38,7 +41,8 @@ def test_later_requests_on_a_unit_queue_behind_earlier_ones(emu):
     assert unit_state(emu, unit["id"]) == "AVAILABLE"
 
 
-def test_deleted_unit_stays_until_its_request_is_done(emu):
+def test_deleted_unit_stays_until_its_request_is_done(tracked):
+    emu = tracked
     emu.configure(provisioning_delay=1.0)
     unit, response_headers = create_unit(emu, "deleting")
     emu.configure(provisioning_delay=0)
@@ -56,15 +60,47 @@ def test_deleted_unit_stays_until_its_request_is_done(emu):
     assert body["properties"]["method"] == "DELETE"
 
 
-def test_zero_delay_finishes_at_the_next_call(emu):
+def test_tracked_zero_delay_is_done_before_the_answer(tracked):
+    emu = tracked
     emu.configure(provisioning_delay=0)
     unit, headers = create_unit(emu, "instant")
-    assert unit["metadata"]["state"] == "BUSY"
+    assert unit["metadata"]["state"] == "AVAILABLE"
     assert request_status(emu, request_id_of(headers["location"])) == "DONE"
-    assert unit_state(emu, unit["id"]) == "AVAILABLE"
 
 
-def test_request_tracking_off_answers_404_but_units_still_progress(emu):
+def test_default_is_immediate_and_untracked(emu):
+    assert emu.config()["provisioning_delay"] == 0 and emu.config()["request_tracking"] is False
+    unit, headers = create_unit(emu, "now")
+    assert unit["metadata"]["state"] == "AVAILABLE"
+    locations = [headers["location"]]
+    for method, body in (("PATCH", {"email": "p@example.com"}), ("PUT", {"properties": {"email": "q@example.com"}})):
+        status, headers, updated = emu.api(method, "/backupunits/" + unit["id"], body)
+        assert (status, updated["metadata"]["state"]) == (202, "AVAILABLE")
+        locations.append(headers["location"])
+    status, headers, _body = emu.api("DELETE", "/backupunits/" + unit["id"])
+    assert status == 202
+    locations.append(headers["location"])
+    assert unit_state(emu, unit["id"]) == 404  # gone at once
+    # every write still sends Location, and every /requests/... answers 404 in the usual envelope
+    for location in locations:
+        request_id = request_id_of(location)
+        assert location == "%s/requests/%s/status" % (emu.url, request_id)
+        for path in ("/requests/%s/status" % request_id, "/requests/" + request_id):
+            status, _headers, body = emu.api("GET", path)
+            assert (status, body["httpStatus"]) == (404, 404)
+
+
+def test_delay_without_tracking_keeps_the_unit_busy(emu):
+    emu.configure(provisioning_delay=3.0)
+    unit, headers = create_unit(emu, "busy")
+    assert unit["metadata"]["state"] == "BUSY"
+    assert emu.api("GET", "/requests/%s/status" % request_id_of(headers["location"]))[0] == 404
+    emu.configure(provisioning_delay=0)  # only affects new requests
+    wait_for_state(emu, unit["id"], "AVAILABLE")
+
+
+def test_request_tracking_off_answers_404_but_units_still_progress(tracked):
+    emu = tracked
     unit, headers = create_unit(emu, "untracked-before")
     request_id = request_id_of(headers["location"])
     emu.configure(request_tracking=False)
@@ -79,8 +115,10 @@ def test_request_tracking_off_answers_404_but_units_still_progress(emu):
     assert request_status(emu, request_id_of(headers["location"])) == "DONE"
 
 
-def test_request_tracking_off_from_the_command_line():
-    from harness import Emulator
+def test_request_tracking_flags_from_the_command_line():
+    with Emulator(request_tracking=True) as emu:
+        assert emu.config()["request_tracking"] is True
+    # --no-request-tracking stays accepted (the default now)
     with Emulator(request_tracking=False, provisioning_delay=0) as emu:
         assert emu.config()["request_tracking"] is False
         _unit, headers = create_unit(emu, "cli")
@@ -89,7 +127,8 @@ def test_request_tracking_off_from_the_command_line():
         assert emu.config()["request_tracking"] is False
 
 
-def test_fail_next_write_fails_only_the_next_write(emu):
+def test_fail_next_write_fails_only_the_next_write(tracked):
+    emu = tracked
     emu.configure(fail_next_write="Provisioning failed: quota exceeded")
     unit, headers = create_unit(emu, "failing")
     assert emu.config()["fail_next_write"] is None
@@ -105,7 +144,8 @@ def test_fail_next_write_fails_only_the_next_write(emu):
     assert unit_state(emu, unit["id"]) == "AVAILABLE"
 
 
-def test_failed_update_restores_the_previous_properties(emu):
+def test_failed_update_restores_the_previous_properties(tracked):
+    emu = tracked
     unit, response_headers = create_unit(emu, "restore", email="before@example.com", password="pass-one")
     wait_for_state(emu, unit["id"], "AVAILABLE")
     before = emu.units()[0]
@@ -119,7 +159,8 @@ def test_failed_update_restores_the_previous_properties(emu):
     assert (after["email"], after["password_sha256"]) == (before["email"], before["password_sha256"])
 
 
-def test_failed_delete_keeps_the_unit(emu):
+def test_failed_delete_keeps_the_unit(tracked):
+    emu = tracked
     unit, response_headers = create_unit(emu, "survivor")
     wait_for_state(emu, unit["id"], "AVAILABLE")
     emu.configure(fail_next_write="delete failed")
@@ -132,7 +173,8 @@ def test_failed_delete_keeps_the_unit(emu):
     wait_for_state(emu, unit["id"], 404)
 
 
-def test_rejected_write_does_not_consume_fail_next_write(emu):
+def test_rejected_write_does_not_consume_fail_next_write(tracked):
+    emu = tracked
     emu.configure(fail_next_write="boom")
     assert emu.api("POST", "/backupunits", {"properties": {}})[0] == 422
     assert emu.config()["fail_next_write"] == "boom"

@@ -143,7 +143,8 @@ class Checker:
 
 @pytest.fixture(scope="module")
 def checker(spec):
-    with Emulator(provisioning_delay=0) as emu:
+    # Tracked (not the default), so that the document's request-status responses exist to validate.
+    with Emulator(request_tracking=True, provisioning_delay=0) as emu:
         yield Checker(spec, emu)
 
 
@@ -158,7 +159,7 @@ def test_every_success_response(checker):
     create_unit(emu, "second")
     for query in ("", "?depth=0", "?depth=1", "?depth=2&pretty=false", "?depth=1&filter.name=conf"):
         assert call("GET", "/backupunits" + query, template="/backupunits")[0] == 200
-    assert call("GET", "/backupunits?depth=1", headers={"X-Contract-Number": "31000001"},
+    assert call("GET", "/backupunits?depth=1", headers={"X-Contract-Number": "31415926"},
                 template="/backupunits")[0] == 200
     unit_path = "/backupunits/" + unit_id
     for query in ("", "?depth=1", "?pretty=false"):
@@ -224,6 +225,7 @@ def test_every_error_response_of_every_operation(checker, method, path, template
         assert call(method, real + "?depth=11", body, template=template)[0] == 422
     assert call(method, real + "?pretty=perhaps", body, template=template)[0] == 400
     assert call(method, real, body, headers={"X-Contract-Number": "n/a"}, template=template)[0] == 400
+    assert call(method, real, body, headers={"X-Contract-Number": "12345"}, template=template)[0] == 403
     # injected faults: nothing applied
     for status in (429, 500, 502, 503):
         emu.add_fault(method=method, path=".", action="status", status=status)
@@ -279,7 +281,7 @@ def test_coverage_of_the_document(checker):
             success = [int(code) for code in operation["responses"] if code != "default"]
             seen = {status for m, t, status in checker.kinds if (m, t) == (method.upper(), template)}
             assert set(success) <= seen, (method, template, seen)
-            assert {400, 401, 429, 500, 502, 503} <= seen, (method, template, seen)
+            assert {400, 401, 403, 429, 500, 502, 503} <= seen, (method, template, seen)
             if "{" in template:
                 assert 404 in seen, (method, template, seen)
             if "requestBody" in operation:

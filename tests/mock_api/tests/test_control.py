@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from conftest import FAST_DELAY, create_unit
+from conftest import create_unit
 from harness import EmulatorError
 
 
 def test_log_records_every_api_request_in_order(emu):
+    emu.configure(contracts=[31415926, 42])
     unit, response_headers = create_unit(emu, "logged", headers={"X-Contract-Number": "42"})
     emu.api("GET", "/backupunits?depth=1&pretty=false", headers={"X-Contract-Number": "42"})
     emu.api("GET", "/backupunits", auth=None)
@@ -21,8 +22,8 @@ def test_log_records_every_api_request_in_order(emu):
         {"method": "POST", "path": "/cloudapi/v6/backupunits", "query": {}, "status": 202, "contract": 42},
         {"method": "GET", "path": "/cloudapi/v6/backupunits", "query": {"depth": "1", "pretty": "false"},
          "status": 200, "contract": 42},
-        {"method": "GET", "path": "/cloudapi/v6/backupunits", "query": {}, "status": 401, "contract": None},
-        {"method": "GET", "path": "/cloudapi/v6/nowhere", "query": {}, "status": 404, "contract": None},
+        {"method": "GET", "path": "/cloudapi/v6/backupunits", "query": {}, "status": 401, "contract": 31415926},
+        {"method": "GET", "path": "/cloudapi/v6/nowhere", "query": {}, "status": 404, "contract": 31415926},
     ]
     assert unit["id"]
 
@@ -38,14 +39,16 @@ def test_clear_log(emu):
 def test_reset_forgets_everything_and_restores_startup_config(emu):
     unit, headers = create_unit(emu, "to-forget")
     emu.add_fault(path="nothing-matches-this", action="drop", count=5)
-    emu.configure(provisioning_delay=9, request_tracking=False, rate_limit={"per_minute": 1000, "burst": 10},
-                  fail_next_write="x", chaos={"rate": 0.0, "actions": [{"action": "drop"}]})
+    emu.configure(provisioning_delay=9, request_tracking=True, rate_limit={"per_minute": 1000, "burst": 10},
+                  fail_next_write="x", chaos={"rate": 0.0, "actions": [{"action": "drop"}]},
+                  stale_single_get=True, contracts=[1, 2])
     emu.reset()
     assert emu.units() == []
     assert emu.log() == []
     assert emu.faults() == []
-    assert emu.config() == {"provisioning_delay": FAST_DELAY, "request_tracking": True, "rate_limit": None,
-                            "fail_next_write": None, "chaos": None}
+    assert emu.config() == {"provisioning_delay": 0, "request_tracking": False, "rate_limit": None,
+                            "fail_next_write": None, "chaos": None, "stale_single_get": False,
+                            "contracts": [31415926]}
     assert emu.api("GET", "/backupunits/" + unit["id"])[0] == 404
     assert emu.api("GET", headers["location"][len(emu.url):])[0] == 404
     # the name is free again
@@ -53,6 +56,7 @@ def test_reset_forgets_everything_and_restores_startup_config(emu):
 
 
 def test_units_lists_all_contracts_with_password_hash(emu):
+    emu.configure(contracts=[31415926, 7])
     create_unit(emu, "a", password="pw-a")
     create_unit(emu, "b", password=None, headers={"X-Contract-Number": "7"})
     units = {u["name"]: u for u in emu.units()}
@@ -60,6 +64,7 @@ def test_units_lists_all_contracts_with_password_hash(emu):
     assert units["a"]["password_sha256"] == hashlib.sha256(b"pw-a").hexdigest()
     assert units["b"]["password_sha256"] is None
     assert units["b"]["contract"] == 7
+    assert units["a"]["contract"] == 31415926
     assert "password" not in units["a"]
 
 
@@ -81,6 +86,11 @@ def test_config_patch_changes_and_reads_back(emu):
     {"chaos": {"rate": 2, "actions": [{"action": "drop"}]}},
     {"chaos": {"rate": 0.5, "actions": []}},
     {"chaos": {"rate": 0.5, "actions": [{"action": "explode"}]}},
+    {"stale_single_get": 1},
+    {"contracts": []},
+    {"contracts": 31415926},
+    {"contracts": ["31415926"]},
+    {"contracts": [0]},
     {"unknown_key": 1},
 ])
 def test_config_rejects_bad_values(emu, changes):

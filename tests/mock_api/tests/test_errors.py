@@ -164,20 +164,10 @@ def test_422_for_a_name_change_by_put_or_patch(emu):
     assert [(u["name"], u["email"]) for u in emu.units()] == [("fixed-name", "a@example.com")]
 
 
-def test_422_for_put_without_name_or_with_bare_properties(emu):
+def test_422_for_put_with_bare_properties(emu):
     unit, response_headers = create_unit(emu, "put-me")
-    status, headers, data = emu.api("PUT", "/backupunits/" + unit["id"], {"properties": {"email": "x@example.com"}})
-    assert_envelope(status, headers, data, 422, "name")
     status, headers, data = emu.api("PUT", "/backupunits/" + unit["id"], {"name": "put-me"})
     assert_envelope(status, headers, data, 422, "properties")
-
-
-def test_422_for_patch_without_name(emu):
-    """The vendor document's PATCH body (BackupUnitProperties) requires name; clients must send it."""
-    unit, response_headers = create_unit(emu, "patch-no-name", email="a@example.com")
-    status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"email": "b@example.com"})
-    assert_envelope(status, headers, data, 422, "name")
-    assert emu.units()[0]["email"] == "a@example.com"
 
 
 def test_422_for_patch_with_wrong_types_or_wrapped_body(emu):
@@ -204,13 +194,24 @@ def test_invalid_depth_on_a_write_changes_nothing(emu):
 
 
 def test_400_for_a_contract_number_that_is_not_an_integer(emu):
-    status, headers, data = emu.api("GET", "/backupunits", headers={"X-Contract-Number": "abc"})
+    status, headers, data = emu.api("POST", "/backupunits", {"properties": {"name": "x"}},
+                                    headers={"X-Contract-Number": "abc"})
     assert_envelope(status, headers, data, 400, "X-Contract-Number")
+    assert emu.units() == []
+    assert emu.log()[-1]["contract"] is None
+
+
+def test_500_default_body_is_the_real_one(emu):
+    emu.add_fault(path=".", action="status", status=500)
+    status, _headers, body = emu.api("GET", "/backupunits")
+    assert (status, body) == (500, {"httpStatus": 500, "messages": [
+        {"errorCode": "301", "message": "Oops! Something went very wrong. Please contact the administrator"}]})
 
 
 def test_errors_are_pretty_by_default_and_compact_on_request(emu):
     _status, _headers, pretty = emu.raw("GET", emu.url + "/backupunits/nope", headers=emu.auth_header())
-    assert b'"httpStatus" : 404' in pretty
+    assert pretty.startswith(b'{\n  "httpStatus" : 404,\n  "messages" : [ {\n    "errorCode" : "309",')
+    assert pretty.endswith(b'"\n  } ]\n}')
     _status, _headers, compact = emu.raw("GET", emu.url + "/backupunits/nope?pretty=false", headers=emu.auth_header())
     assert b'"httpStatus":404' in compact
 

@@ -73,7 +73,7 @@ def test_drop_closes_without_answer_and_applies_nothing(emu):
         emu.api("POST", "/backupunits", {"properties": {"name": "dropped"}})
     assert emu.units() == []
     assert emu.log()[-1] == {"method": "POST", "path": "/cloudapi/v6/backupunits", "query": {},
-                             "status": None, "contract": None}
+                             "status": None, "contract": 31415926}
     create_unit(emu, "dropped")
 
 

@@ -79,6 +79,8 @@ def test_fixed_port_and_busy_port_error():
     (["--rate-limit", "0"], "rate-limit"),
     (["--rate-burst", "3"], "needs --rate-limit"),
     (["--tls-cert", "x.pem"], "go together"),
+    (["--contracts", "31415926,abc"], "--contracts"),
+    (["--contracts", "0"], "--contracts"),
 ])
 def test_bad_flags_give_a_one_line_error(args, message):
     result = subprocess.run([sys.executable, SERVER] + args, capture_output=True, timeout=30, check=False)

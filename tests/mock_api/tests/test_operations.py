@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every operation of the backup-unit API, over real HTTP."""
 
+import base64
 import http.client
 import json
 import re
@@ -24,7 +25,8 @@ def test_empty_list(emu):
         assert int(headers[name]) > 0
 
 
-def test_create_returns_busy_unit_with_location_and_no_password(emu):
+def test_create_returns_busy_unit_with_location_and_no_password(tracked):
+    emu = tracked  # the delayed model: BUSY in the 202 body
     body, headers = create_unit(emu, "unit-a", email="a@example.com", password="top-secret-1")
     assert UUID_RE.match(body["id"])
     assert body["type"] == "backupunit"
@@ -34,7 +36,7 @@ def test_create_returns_busy_unit_with_location_and_no_password(emu):
     for field in ("etag", "createdDate", "createdBy", "lastModifiedDate", "lastModifiedBy"):
         assert body["metadata"][field], field
     assert body["metadata"]["createdBy"] == emu.username
-    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", body["metadata"]["createdDate"])
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", body["metadata"]["createdDate"])  # whole seconds
     location = headers["location"]
     assert location.startswith(emu.url + "/requests/") and location.endswith("/status")
     assert UUID_RE.match(request_id_of(location))
@@ -71,10 +73,13 @@ def test_list_depth_zero_gives_references_and_depth_one_full_units(emu):
 
 def test_pretty_default_indents_and_pretty_false_is_compact(emu):
     create_unit(emu, "pretty-unit")
+    create_unit(emu, "pretty-unit-2")
     _status, _headers, pretty_text = emu.raw("GET", emu.url + "/backupunits?depth=1", headers=emu.auth_header())
     _status, _headers, compact_text = emu.raw("GET", emu.url + "/backupunits?depth=1&pretty=false",
                                               headers=emu.auth_header())
-    assert b'\n  "items" : [' in pretty_text
+    # Jackson's layout: arrays inline, objects in them not indented further
+    assert re.search(rb'\n  "items" : \[ \{\n    "id" : .*\n  \}, \{\n    "id" : .*\n  \} \]\n\}$',
+                     pretty_text, re.S)
     assert b"\n" not in compact_text
     assert json.loads(pretty_text) == json.loads(compact_text)
     _status, _headers, single = emu.raw("GET", emu.url + "/backupunits?pretty=FALSE", headers=emu.auth_header())
@@ -95,7 +100,8 @@ def test_bearer_token_works_like_basic(emu):
     assert unit["properties"]["name"] == "token-unit"
 
 
-def test_put_replaces_properties_and_keeps_name(emu):
+def test_put_replaces_properties_and_keeps_name(tracked):
+    emu = tracked
     body, response_headers = create_unit(emu, "put-unit", email="old@example.com")
     wait_for_state(emu, body["id"], "AVAILABLE")
     old_hash = emu.units()[0]["password_sha256"]
@@ -145,8 +151,7 @@ def test_etag_changes_on_every_write(emu):
 
 def test_last_modified_moves_on_update(emu):
     body, response_headers = create_unit(emu, "dates")
-    wait_for_state(emu, body["id"], "AVAILABLE")
-    time.sleep(0.05)  # dates have millisecond resolution
+    time.sleep(1.05)  # dates have whole seconds
     _status, _headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"name": "dates", "email": "x@example.com"})
     assert updated["metadata"]["createdDate"] == body["metadata"]["createdDate"]
     assert updated["metadata"]["lastModifiedDate"] > body["metadata"]["lastModifiedDate"]
@@ -173,15 +178,19 @@ def test_sso_url_is_fresh_each_call(emu):
         status, headers, data = emu.api("GET", "/backupunits/%s/ssourl" % body["id"])
         assert status == 200
         assert set(data) == {"ssoUrl"}
-        assert re.match(r"^https://backup\.ionos\.com/api/2/idp/external-login#ott=[A-Za-z0-9_%-]{20,}"
-                        r"&targetURI=https://backup\.ionos\.com/bc$", data["ssoUrl"])
+        match = re.match(r"^https://backup\.ionos\.com/api/2/idp/external-login#ott=([A-Za-z0-9_-]{42})%3D%3D"
+                         r"&targetURI=https://backup\.ionos\.com/bc$", data["ssoUrl"])
+        assert match, data["ssoUrl"]
+        raw = base64.urlsafe_b64decode(match.group(1) + "==")  # the real token's shape
+        assert len(raw) == 31 and raw.startswith(b"OTT\x01")
         assert "etag" not in headers
         urls.add(data["ssoUrl"])
     assert len(urls) == 3
     assert emu.api("GET", "/backupunits/%s/ssourl" % uuid.uuid4())[0] == 404
 
 
-def test_request_status_and_request_shapes(emu):
+def test_request_status_and_request_shapes(tracked):
+    emu = tracked
     body, headers = create_unit(emu, "tracked", password="hidden-pass-9")
     request_id = request_id_of(headers["location"])
     status, status_headers, request_status = emu.api("GET", "/requests/%s/status" % request_id)
@@ -219,25 +228,94 @@ def test_hrefs_and_location_follow_the_host_header(emu):
     assert direct["items"][0]["href"] == emu.url + "/backupunits/" + body["id"]
 
 
-def test_contract_number_partitions_units(emu):
+def test_contract_number_partitions_units_and_no_header_is_the_first_contract(emu):
+    emu.configure(contracts=[31000001, 31000002])
     contract_a = {"X-Contract-Number": "31000001"}
     contract_b = {"X-Contract-Number": "31000002"}
     unit_a, response_headers = create_unit(emu, "same-name", headers=contract_a)
     unit_b, response_headers = create_unit(emu, "same-name", headers=contract_b)
-    unit_default, response_headers = create_unit(emu, "same-name")
-    assert len({unit_a["id"], unit_b["id"], unit_default["id"]}) == 3
-    listing = emu.api("GET", "/backupunits", headers=contract_a)[2]
+    assert unit_a["id"] != unit_b["id"]
+    # no header: the default (first) contract, the same units as its number
+    assert emu.api("POST", "/backupunits", {"properties": {"name": "same-name"}})[0] == 422
+    listing = emu.api("GET", "/backupunits")[2]
     assert [item["id"] for item in listing["items"]] == [unit_a["id"]]
-    assert emu.api("GET", "/backupunits/" + unit_a["id"], headers=contract_b)[0] == 404
-    assert emu.api("GET", "/backupunits/" + unit_a["id"])[0] == 404
-    assert emu.api("GET", "/backupunits/" + unit_a["id"], headers=contract_a)[0] == 200
-    contracts = sorted((u["contract"] or 0) for u in emu.units())
-    assert contracts == [0, 31000001, 31000002]
+    assert emu.api("GET", "/backupunits/" + unit_b["id"], headers=contract_a)[0] == 404
+    assert emu.api("GET", "/backupunits/" + unit_b["id"], headers=contract_b)[0] == 200
+    assert sorted(u["contract"] for u in emu.units()) == [31000001, 31000002]
     logged = [entry["contract"] for entry in emu.log() if entry["method"] == "POST"]
-    assert logged == [31000001, 31000002, None]
+    assert logged == [31000001, 31000002, 31000001]  # the effective contract, also without a header
 
 
-def test_password_never_in_any_response(emu):
+def test_unknown_contract_is_refused_with_403_before_anything_is_applied(emu):
+    unit, response_headers = create_unit(emu, "mine")
+    other = {"X-Contract-Number": "12345"}
+    for method, path, body in (("GET", "/backupunits", None), ("POST", "/backupunits", {"properties": {"name": "x"}}),
+                               ("PATCH", "/backupunits/" + unit["id"], {"email": "x@example.com"}),
+                               ("DELETE", "/backupunits/" + unit["id"], None)):
+        status, _headers, data = emu.api(method, path, body, headers=other)
+        assert status == 403
+        assert data["messages"][0]["message"] == "The user has no access to contract 12345"
+    assert [(u["name"], u["email"]) for u in emu.units()] == [("mine", "ops@example.com")]
+    assert emu.log()[-1]["contract"] == 12345
+
+
+def test_contracts_from_the_command_line():
+    from harness import Emulator
+    with Emulator(contracts=[27182818, 31415926]) as emu:
+        assert emu.config()["contracts"] == [27182818, 31415926]
+        unit, response_headers = create_unit(emu, "cli")
+        assert emu.units()[0]["contract"] == 27182818
+        assert emu.api("GET", "/backupunits/" + unit["id"], headers={"X-Contract-Number": "27182818"})[0] == 200
+        assert emu.api("GET", "/backupunits/" + unit["id"], headers={"X-Contract-Number": "31415926"})[0] == 404
+
+
+def test_stale_single_get_after_writes_while_the_list_is_right(emu):
+    emu.configure(stale_single_get=True)
+    unit, response_headers = create_unit(emu, "stale", email="s@example.com")
+    status, headers, single = emu.api("GET", "/backupunits/" + unit["id"])
+    assert status == 200
+    assert single["metadata"]["state"] == "BUSY"
+    assert "properties" not in single
+    for depth in ("1", "2"):
+        item = emu.api("GET", "/backupunits?depth=" + depth)[2]["items"][0]
+        assert item["metadata"]["state"] == "AVAILABLE"
+        assert item["properties"] == {"name": "stale", "email": "s@example.com"}
+    # the SSO URL and DELETE are unaffected
+    assert emu.api("GET", "/backupunits/%s/ssourl" % unit["id"])[0] == 200
+    emu.configure(stale_single_get=False)
+    assert emu.api("GET", "/backupunits/" + unit["id"])[2]["properties"]["name"] == "stale"
+    assert emu.api("DELETE", "/backupunits/" + unit["id"])[0] == 202
+    assert emu.api("GET", "/backupunits/" + unit["id"])[0] == 404
+
+
+def test_stale_single_get_from_the_command_line_after_patch_and_put():
+    from harness import Emulator
+    with Emulator(stale_single_get=True) as emu:
+        assert emu.config()["stale_single_get"] is True
+        emu.configure(stale_single_get=False)
+        unit, response_headers = create_unit(emu, "fresh")
+        emu.configure(stale_single_get=True)
+        assert "properties" in emu.api("GET", "/backupunits/" + unit["id"])[2]  # not written while on
+        for method, body in (("PATCH", {"email": "new@example.com"}), ("PUT", {"properties": {"email": "n@example.com"}})):
+            emu.configure(stale_single_get=False)
+            emu.configure(stale_single_get=True)
+            assert emu.api(method, "/backupunits/" + unit["id"], body)[0] == 202
+            assert "properties" not in emu.api("GET", "/backupunits/" + unit["id"])[2], method
+
+
+def test_put_and_patch_without_name_keep_the_name(emu):
+    unit, response_headers = create_unit(emu, "named", email="a@example.com", password="pw-1")
+    before = emu.units()[0]["password_sha256"]
+    status, _headers, updated = emu.api("PATCH", "/backupunits/" + unit["id"], {"email": "b@example.com"})
+    assert (status, updated["properties"]) == (202, {"name": "named", "email": "b@example.com"})
+    status, _headers, updated = emu.api("PUT", "/backupunits/" + unit["id"],
+                                        {"properties": {"email": "c@example.com", "password": "pw-2"}})
+    assert (status, updated["properties"]) == (202, {"name": "named", "email": "c@example.com"})
+    assert emu.units()[0]["password_sha256"] != before
+
+
+def test_password_never_in_any_response(tracked):
+    emu = tracked  # so the /requests/... answers exist too
     secret = "Never-Return-Me-42"
     body, headers = create_unit(emu, "secretive", password=secret)
     request_id = request_id_of(headers["location"])
