@@ -4,7 +4,7 @@
 #   make test   install every tool and run every check (see `scripts/test.sh --list`)
 SHELL := /usr/bin/env bash
 
-.PHONY: demo test steps bench sanity units integration molecule lint pytest release-checks clean
+.PHONY: demo test steps integration-api bench sanity units integration molecule lint pytest release-checks clean
 
 demo:
 	bash scripts/demo.sh $(DEMO_ARGS)
@@ -14,6 +14,11 @@ test:
 
 steps:
 	@bash scripts/test.sh --list
+
+# The integration targets against the real API (IONOS_API_URL, IONOS_TOKEN or IONOS_USERNAME/IONOS_PASSWORD):
+# creates and deletes only units named with a prefix unique to the run. Before every release.
+integration-api:
+	bash scripts/integration.sh
 
 # Benchmarks (not part of `make test`): results in docs/performance.md. BENCH_ARGS=--quick for a smoke run.
 bench:

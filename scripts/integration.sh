@@ -1,56 +1,115 @@
 #!/usr/bin/env bash
-# Run every ansible-test integration target against a freshly started API emulator.
+# Run every ansible-test integration target against a backup-unit API.
 #
-# usage: scripts/integration.sh VENV_DIR PYTHON_VERSION COLLECTION_COPY [extra ansible-test args]
-#   VENV_DIR         venv whose ansible-test runs (.venv/tools or .venv/core219)
-#   PYTHON_VERSION   the Python ansible-test creates its --venv from (3.12, 3.11, ...)
-#   COLLECTION_COPY  a copy at .../ansible_collections/ionoscloud/backup (see make_workspace)
+# usage: scripts/integration.sh [--emulator | --emulator-as-api] [--venv DIR] [--python X.Y] [ansible-test args]
 #
-# It starts tests/mock_api/server.py on a free loopback port, writes
-# tests/integration/integration_config.yml (passed to every target as -e @file), runs
-# ansible-test and always stops the emulator, also when the run fails or is interrupted.
+#   (no mode)          the API in IONOS_API_URL (default https://api.ionos.com/cloudapi/v6), with
+#                      IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD, and IONOS_CONTRACT_NUMBER
+#                      if set: what a maintainer with an account runs before a release (make integration-api)
+#   --emulator         an emulator started here, whose control API the targets use for their
+#                      request-log and fault assertions (make test)
+#   --emulator-as-api  an emulator started here in its default mode and used only as an API, exactly
+#                      as the real API is: proves the targets need no emulator internals (make test)
+#   --venv DIR         the venv whose ansible-test runs (default .venv/tools, created if missing)
+#   --python X.Y       the Python ansible-test creates its --venv from (default 3.12)
+#   --copy DIR         run in this copy of the collection (.../ansible_collections/ionoscloud/backup);
+#                      default: a fresh one under build/integration/
+#
+# Every unit the targets create is named with a prefix unique to this run; at the end, also after a
+# failure or Ctrl-C, every unit with that prefix is deleted. No other unit is ever touched.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-venv=${1:?VENV_DIR}
-pyver=${2:?PYTHON_VERSION}
-copy=${3:?COLLECTION_COPY}
-shift 3
+mode=api venv= pyver=3.12 copy=
+while [ $# -gt 0 ]; do
+    case $1 in
+        --emulator) mode=emulator ;;
+        --emulator-as-api) mode=emulator-as-api ;;
+        --venv) venv=${2:?--venv DIR}; shift ;;
+        --python) pyver=${2:?--python X.Y}; shift ;;
+        --copy) copy=${2:?--copy DIR}; shift ;;
+        *) break ;;
+    esac
+    shift
+done
 
 setup_pybin
+if [ -z "$venv" ]; then
+    ensure_tools_venv
+    venv=$VENV_ROOT/tools
+fi
 export PATH="$venv/bin:$PATH"
 
-# Credentials only this emulator instance knows; the targets get them from integration_config.yml.
-username=integration@example.com
-password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
-token=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
-
 state=$(mktemp -d)
+config=
 cleanup() {
     local status=$?
+    if [ -n "$config" ] && [ -f "$config" ]; then
+        log "Deleting every backup unit named ${IONOS_UNIT_PREFIX}*"
+        ANSIBLE_COLLECTIONS_PATH=$(cd "$copy/../../.." && pwd) ansible-playbook -i localhost, -c local \
+            -e "ansible_python_interpreter=$venv/bin/python" -e @"$config" \
+            "$copy/tests/integration/delete_run_units.yml" || status=1
+        rm -f "$config"
+    fi
     if [ "$status" -ne 0 ] && [ -s "$state/emulator.err" ]; then
         log "--- emulator stderr (last 40 lines) ---"
         tail -n 40 "$state/emulator.err" >&2 || true
     fi
     stop_emulator
-    rm -f "$copy/tests/integration/integration_config.yml"
     rm -rf "$state"
+    exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-start_emulator "$venv/bin/python" "$state" --username="$username" --password="$password" --token="$token"
-log "Emulator: $EMULATOR_URL (pid $EMULATOR_PID)"
+control_url=
+if [ "$mode" != api ]; then
+    # Credentials only this emulator instance knows.
+    user=integration@example.com
+    password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+    token=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+    start_emulator "$venv/bin/python" "$state" --username="$user" --password="$password" --token="$token"
+    IONOS_API_URL=$EMULATOR_URL
+    unset IONOS_CONTRACT_NUMBER
+    if [ "$mode" = emulator ]; then
+        # Basic authentication here; the other emulator lane covers the token.
+        IONOS_USERNAME=$user IONOS_PASSWORD=$password
+        unset IONOS_TOKEN
+        control_url=$(emulator_control_url "$EMULATOR_URL")
+    else
+        IONOS_TOKEN=$token      # as most users of the real API do: a token only
+        unset IONOS_USERNAME IONOS_PASSWORD
+    fi
+fi
+IONOS_API_URL=${IONOS_API_URL:-https://api.ionos.com/cloudapi/v6}
+if [ -z "${IONOS_TOKEN:-}" ] && { [ -z "${IONOS_USERNAME:-}" ] || [ -z "${IONOS_PASSWORD:-}" ]; }; then
+    die "no credentials: export IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD (and IONOS_API_URL, IONOS_CONTRACT_NUMBER if needed)"
+fi
+IONOS_UNIT_PREFIX=ansible-it-$(python3 -c 'import secrets; print(secrets.token_hex(4))')-
 
-cat > "$copy/tests/integration/integration_config.yml" <<EOF
----
-ionos_api_url: "$EMULATOR_URL"
-ionos_username: "$username"
-ionos_password: "$password"
-ionos_token: "$token"
-emulator_control_url: "$(emulator_control_url "$EMULATOR_URL")"
-EOF
+log "API: $IONOS_API_URL${IONOS_CONTRACT_NUMBER:+, contract $IONOS_CONTRACT_NUMBER}${control_url:+ (emulator, control API $control_url)}"
+log "This run creates, changes and deletes backup units named ${IONOS_UNIT_PREFIX}* (a prefix unique"
+log "to this run) and, when it ends, deletes every unit with that prefix. No other unit is touched."
+
+[ -n "$copy" ] || copy=$(make_workspace "$REPO_ROOT/build/integration")
+config=$copy/tests/integration/integration_config.yml
+# JSON is YAML, and json.dumps quotes any credential safely.
+IONOS_API_URL=$IONOS_API_URL IONOS_UNIT_PREFIX=$IONOS_UNIT_PREFIX CONTROL_URL=$control_url \
+    IONOS_USERNAME=${IONOS_USERNAME:-} IONOS_PASSWORD=${IONOS_PASSWORD:-} \
+    IONOS_TOKEN=${IONOS_TOKEN:-} python3 - > "$config" <<'PYEOF'
+import json, os
+names = {'ionos_api_url': 'IONOS_API_URL', 'ionos_token': 'IONOS_TOKEN', 'ionos_username': 'IONOS_USERNAME',
+         'ionos_password': 'IONOS_PASSWORD', 'ionos_contract_number': 'IONOS_CONTRACT_NUMBER',
+         'ionos_unit_prefix': 'IONOS_UNIT_PREFIX', 'emulator_control_url': 'CONTROL_URL'}
+config = {key: os.environ[name] for key, name in names.items() if os.environ.get(name)}
+if 'ionos_token' in config:     # a token wins over username/password, as in the modules
+    config.pop('ionos_username', None)
+    config.pop('ionos_password', None)
+if 'ionos_contract_number' in config:
+    config['ionos_contract_number'] = int(config['ionos_contract_number'])
+print(json.dumps(config, indent=2))
+PYEOF
 
 cd "$copy"
 ansible-test integration --venv --python "$pyver" --color no "$@"

@@ -31,8 +31,8 @@ describe() {
         units-2.21) echo "ansible-test units, ansible-core 2.21, every installed Python it supports" ;;
         sanity-2.19) echo "ansible-test sanity, ansible-core 2.19, every installed Python it supports" ;;
         units-2.19) echo "ansible-test units, ansible-core 2.19, every installed Python it supports" ;;
-        integration-2.21) echo "ansible-test integration, ansible-core 2.21 on Python 3.12, against the emulator" ;;
-        integration-2.19) echo "ansible-test integration, ansible-core 2.19 on Python 3.11, against the emulator" ;;
+        integration-2.21) echo "ansible-test integration, ansible-core 2.21 on Python 3.12, against the emulator and its control API" ;;
+        integration-2.19) echo "ansible-test integration, ansible-core 2.19 on Python 3.11, through the real-API command against an emulator used only as an API" ;;
         molecule) echo "Molecule default scenario: role ionoscloud.backup.backupunits against the emulator" ;;
         ansible-lint) echo "ansible-lint --profile production" ;;
         pytest-emulator) echo "pytest tests/mock_api: the emulator's own tests and its OpenAPI conformance test" ;;
@@ -105,13 +105,13 @@ step_units() { # step_units VENV
     with_venv "$1" ansible-test units --venv --color no
 }
 
-step_integration() { # step_integration VENV PYTHON
+step_integration() { # step_integration VENV PYTHON MODE (see scripts/integration.sh)
     if [ -z "$(integration_targets "$PWD")" ]; then
         skip "no integration targets under tests/integration/targets yet"
         return 0
     fi
     echo "Targets: $(integration_targets "$PWD" | tr '\n' ' ')"
-    "$REPO_ROOT/scripts/integration.sh" "$1" "$2" "$PWD"
+    "$REPO_ROOT/scripts/integration.sh" "$3" --venv "$1" --python "$2" --copy "$PWD"
 }
 
 step_molecule() {
@@ -157,8 +157,8 @@ run_step_body() {
         units-2.21) step_units "$TOOLS" ;;
         sanity-2.19) step_sanity "$CORE219" ;;
         units-2.19) step_units "$CORE219" ;;
-        integration-2.21) step_integration "$TOOLS" 3.12 ;;
-        integration-2.19) step_integration "$CORE219" 3.11 ;;
+        integration-2.21) step_integration "$TOOLS" 3.12 --emulator ;;
+        integration-2.19) step_integration "$CORE219" 3.11 --emulator-as-api ;;
         molecule) step_molecule ;;
         ansible-lint) step_ansible_lint ;;
         pytest-emulator) step_pytest tests/mock_api ;;

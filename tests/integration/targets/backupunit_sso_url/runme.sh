@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # backupunit_sso_url is a script target because one of its checks is about what ansible-playbook
-# prints: sequence.yml asserts results and requests; no_log_run.yml runs the module the way the
-# docs tell users to (no_log: true) at -vvv, visible_run.yml runs it without no_log as a control,
-# and scan_output.yml checks both outputs for the login tokens the emulator issued.
+# prints: sequence.yml asserts results (and, with the emulator, requests); no_log_run.yml runs the
+# module the way the docs tell users to (no_log: true) at -vvv, visible_run.yml runs it without
+# no_log as a control, and scan_output.yml checks both outputs for the login tokens of their URLs.
 set -eu
 cd "$(dirname "$0")"
 
 run_playbook() {
-    ansible-playbook -i "$INVENTORY_PATH" -e @../../integration_config.yml "$@"
+    ansible-playbook -i "$INVENTORY_PATH" -e @../../integration_config.yml -e "output_dir=$OUTPUT_DIR" "$@"
 }
 
 capture() { # capture LOG PLAYBOOK ARGS...: run a playbook with its output only in LOG (shown on failure)
@@ -21,4 +21,4 @@ trap 'run_playbook cleanup.yml' EXIT
 run_playbook sequence.yml "$@"
 capture "$OUTPUT_DIR/no_log_run.log" no_log_run.yml -vvv
 capture "$OUTPUT_DIR/visible_run.log" visible_run.yml -v
-run_playbook scan_output.yml -e "output_dir=$OUTPUT_DIR" "$@"
+run_playbook scan_output.yml "$@"
