@@ -21,7 +21,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-mode=api venv= pyver=3.12 copy=
+mode=api venv='' pyver=3.12 copy=''
 while [ $# -gt 0 ]; do
     case $1 in
         --emulator) mode=emulator ;;
