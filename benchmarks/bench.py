@@ -292,7 +292,7 @@ def rotate(items, n):
 def bench_per_task(ctx):
     rounds = ctx.rounds
     kinds = ['ping', 'uri'] + (['info'] if ctx.has('backupunit_info') else [])
-    with Emulator() as emu:
+    with Emulator(provisioning_delay=0.2, request_tracking=True) as emu:
         seed_units(emu, ['pertask-%02d' % i for i in range(20)])
         tasks = []
         list_url = emu.url + '/backupunits?depth=1&pretty=false'
@@ -374,7 +374,7 @@ def job_spans(events):
 def bench_by_hand(ctx):
     rounds = ctx.rounds
     cases = ('create', 'update', 'unchanged')
-    with Emulator() as emu:
+    with Emulator(provisioning_delay=0.2, request_tracking=True) as emu:  # the 'provisioning_delay' the result reports
         seed_units(emu, ['steady-module', 'steady-uri'], email='same@example.com')
         seed_units(emu, ['upd-%s-%02d' % (v, r) for v in ('module', 'uri') for r in range(-ctx.warmup, rounds)],
                    email='old@example.com')
@@ -455,7 +455,7 @@ def bench_requests(ctx):
             ('absent when missing', 'backupunit', {'name': 'req-unit', 'state': 'absent'}, False),
         ]
     rows = []
-    with Emulator() as emu:
+    with Emulator(provisioning_delay=0.2, request_tracking=True) as emu:  # as the report describes the run
         seed_units(emu, ['req-neighbour-%d' % i for i in range(3)])
         unit_id = None
         for label, module, args, check in ops:
@@ -660,9 +660,9 @@ def bench_throughput(ctx):
     per_host = ctx.tp_units
     runs = {}
     for label, limit in (('unlimited', None), ('limited', (600, 20))):
-        options = {}
+        options = {'provisioning_delay': 0.2, 'request_tracking': True}
         if limit:
-            options = {'rate_limit': limit[0], 'rate_burst': limit[1]}
+            options.update(rate_limit=limit[0], rate_burst=limit[1])
         with Emulator(**options) as emu:
             tasks = [{'name': 'create units', 'loop': '{{ range(%d) | list }}' % per_host,
                       'ionoscloud.backup.backupunit': {

@@ -126,7 +126,8 @@ def clean_environment(monkeypatch):
 def private_emulator():
     """An emulator whose credentials exist nowhere but in this test."""
     # Hex, never a leading "-" that the emulator's argument parser would take for an option.
-    with Emulator(provisioning_delay=0.05, username="awx-" + secrets.token_hex(4),
+    # 31721234 is one of the user's contracts, so the role's contract_number is not refused (403).
+    with Emulator(provisioning_delay=0.05, username="awx-" + secrets.token_hex(4), contracts=[31415926, 31721234],
                   password="pw-" + secrets.token_hex(12), token="tk-" + secrets.token_hex(16)) as emu:
         yield emu
 

@@ -65,6 +65,8 @@ def summarize(cases):
 
 @pytest.mark.parametrize("operation", ["create", "update", "delete"])
 def test_failed_request_names_its_id_and_the_api_message(operation, emulator, run_playbook):
+    # The request ids are read from the module's polls of /requests/.../status: tracked requests.
+    emulator.configure(request_tracking=True)
     options = {"email": "ops@example.com", "backupunit_password": new_password()}
     if operation != "create":
         existing_unit(emulator)
