@@ -296,8 +296,8 @@ def test_stale_single_get_from_the_command_line_after_patch_and_put():
         unit, response_headers = create_unit(emu, "fresh")
         emu.configure(stale_single_get=True)
         assert "properties" in emu.api("GET", "/backupunits/" + unit["id"])[2]  # not written while on
-        for method, body in (("PATCH", {"email": "new@example.com"}), ("PUT", {"properties": {"email": "n@example.com"}})):
-            emu.configure(stale_single_get=False)
+        for method, body in (("PATCH", {"email": "p@example.com"}), ("PUT", {"properties": {"email": "q@example.com"}})):
+            emu.configure(stale_single_get=False)  # off clears the marks: only this write makes it stale
             emu.configure(stale_single_get=True)
             assert emu.api(method, "/backupunits/" + unit["id"], body)[0] == 202
             assert "properties" not in emu.api("GET", "/backupunits/" + unit["id"])[2], method
