@@ -20,6 +20,7 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
     ApiError,
     IonosError,
     TransportError,
+    WaitTimeout,
     request_id_from_url,
 )
 from ansible_collections.ionoscloud.backup.plugins.module_utils._common import (
@@ -39,6 +40,7 @@ PASSWORD_AFTER = '<new password: not shown>'
 # States that prove a unit is on its way out, and states of a unit with some request pending:
 # perhaps a delete, perhaps not (BUSY does not say which; the emulator shows a deleting unit as BUSY).
 DELETING_STATES = ('DESTROYING', 'TERMINATED')
+FAILED_STATES = ('FAILED', 'FAILED_UPDATING', 'FAILED_SUSPENDED')
 PENDING_STATES = ('BUSY', 'UPDATING', 'DEPLOYING')
 # An address the API could deliver reports to: one @, a non-empty local part, a domain of two or
 # more non-empty labels, no whitespace anywhere. Deliberately loose (plus tags, apostrophes and
@@ -73,6 +75,80 @@ def email_problem(email):
     if EMAIL_RE.fullmatch(email):
         return None
     return 'email %r is not a valid email address (expected name@domain)' % email
+
+
+class Plan:
+    """What one unit needs, decided before any write: `action` is create, update, delete or None.
+
+    After the write: `changed` (the API applied it), `answered` (the unit as the API last showed
+    it), `location` (the request to follow), `error` (why it failed, in the list module).
+    """
+
+    def __init__(self, name, action, unit=None, body=None, diff=None, purged=False):
+        self.name = name
+        self.action = action
+        self.unit = unit                # as it was found; None when it does not exist
+        self.body = body                # the properties to POST or PATCH
+        self.diff = diff
+        self.purged = purged            # deleted because purge found it undeclared
+        self.unit_id = unit.get('id') if unit else None
+        self.answered = unit
+        self.location = None
+        self.changed = False
+        self.error = None
+        # Nothing to wait for when nothing is written, unless the unit is still busy from an earlier write.
+        self.needs_wait = action is not None or (unit is not None and not settled(unit))
+
+    def predicted(self, wait):
+        """The unit as a real run would leave it, for check mode."""
+        if self.action == 'create':
+            return {'type': 'backupunit', 'properties': _comparable(self.body),
+                    'metadata': {'state': 'AVAILABLE' if wait else 'BUSY'}}
+        if self.action == 'update':
+            return _with_properties(self.unit, self.body)
+        return self.unit
+
+
+def plan_unit(spec, unit, password_option='password', purged=False):
+    """Decide what the declared unit `spec` needs, given `unit` as the API has it (or None).
+
+    `spec` has name, state and, for present, email, password and update_password. A password is
+    write-only in the API, so it is only sent to create a unit or with update_password=always.
+    """
+    name = spec['name']
+    if spec['state'] == 'absent':
+        if unit is None:
+            return Plan(name, None)
+        return Plan(name, 'delete', unit, diff=dict(before=_comparable(unit_properties(unit)), after={}),
+                    purged=purged)
+    if unit is None:
+        if not spec.get('password'):
+            raise IonosError('%s is required to create backup unit %r' % (password_option, name))
+        wanted = _comparable(dict(name=name, email=spec.get('email')))
+        return Plan(name, 'create', body=dict(wanted, password=spec['password']),
+                    diff=dict(before={}, after=dict(wanted, password=PASSWORD_AFTER)))
+    current = unit_properties(unit)
+    changes = {}
+    if spec.get('email') is not None and spec['email'] != current.get('email'):
+        changes['email'] = spec['email']
+    if spec['update_password'] == 'always' and spec.get('password'):
+        changes['password'] = spec['password']
+    if not changes:
+        return Plan(name, None, unit)
+    before = _comparable(current)
+    after = dict(before, **_comparable(changes))
+    if 'password' in changes:
+        before['password'] = PASSWORD_BEFORE
+        after['password'] = PASSWORD_AFTER
+    return Plan(name, 'update', unit, body=changes, diff=dict(before=before, after=after))
+
+
+def _check_email(spec):
+    """Reject an email the API would store although no report could reach it, before any request."""
+    if spec['state'] == 'present' and spec.get('email') is not None:     # only state=present sends it
+        problem = email_problem(spec['email'])
+        if problem:
+            raise IonosError(problem)
 
 
 def public_unit(unit):
@@ -138,11 +214,20 @@ class BackupUnitResource:
 
     def present(self):
         """Create the unit named `name`, or bring its email (and maybe password) in line."""
-        self._run(self._present)
+        self._run(self._converge_one)
 
     def absent(self):
         """Delete the unit named `name` if it exists."""
-        self._run(self._absent)
+        self._run(self._converge_one)
+
+    def converge(self):
+        """Exit with the declared list `units` converged in one pass (the backupunits module).
+
+        One list read; every create, update and delete sent without waiting in between; then
+        one wait for all of them, one list request per poll. A unit whose write fails does not
+        stop the others; the run then fails at the end, naming each failed unit and why.
+        """
+        self._run(self._converge_list)
 
     def info(self):
         """Exit with `backupunits`: the unit with `id`, the units named `name`, or every unit.
@@ -199,80 +284,133 @@ class BackupUnitResource:
             return dict(changed=False, sso_url=body['ssoUrl'])
         self._run(run)
 
-    # ---- state=present ---------------------------------------------------------------
+    # ---- deciding and sending writes (one unit or a list) -----------------------------
 
-    def _present(self):
-        if self.module.params.get('email') is not None:
-            # Only state=present sends the email; the API stores any string it is given.
-            problem = email_problem(self.module.params['email'])
-            if problem:
-                raise IonosError(problem)
-        unit = self.find(name=self.module.params['name'])
-        if unit is None:
-            return self._create()
-        return self._update(unit)
-
-    def _create(self):
+    def _converge_one(self):
         params = self.module.params
-        if not params.get('backupunit_password'):
-            raise IonosError('backupunit_password is required to create backup unit %r' % params['name'])
-        wanted = {'name': params['name']}
-        if params.get('email') is not None:
-            wanted['email'] = params['email']
-        diff = dict(before={}, after=dict(wanted, password=PASSWORD_AFTER))
+        spec = dict(name=params['name'], email=params.get('email'), password=params.get('backupunit_password'),
+                    update_password=params['update_password'], state=params['state'])
+        _check_email(spec)
+        plan = plan_unit(spec, self.find(name=spec['name']), password_option='backupunit_password')
         if self.module.check_mode:
-            self.changed = True
-            predicted = {'type': 'backupunit', 'properties': wanted,
-                         'metadata': {'state': 'AVAILABLE' if params['wait'] else 'BUSY'}}
-            return self._result(predicted, diff)
+            self.changed = plan.action is not None
+            return self._result(plan.predicted(params['wait']), plan.diff)
+        if plan.action is not None:
+            try:
+                self._send(plan)
+            finally:
+                self.changed = plan.changed
+        unit = plan.answered
+        if params['wait'] and plan.needs_wait:
+            unit = self._wait(plan.unit_id, plan.location, gone=plan.action == 'delete', answered=plan.answered)
+        return self._result(plan.unit if plan.action == 'delete' else unit, plan.diff)
 
-        body = {'properties': dict(wanted, password=params['backupunit_password'])}
-        response = None
-        unit = None
+    def _converge_list(self):
+        params = self.module.params
+        specs = params['units']
+        names = [spec['name'] for spec in specs]
+        duplicates = sorted(set(name for name in names if names.count(name) > 1))
+        if duplicates:
+            raise IonosError('units lists these names more than once: %s; each backup unit must appear once'
+                             % ', '.join(duplicates))
+        for spec in specs:
+            spec['update_password'] = spec.get('update_password') or params['update_password']
+            if not spec['name'].strip():
+                raise IonosError('units: a name must not be empty')
+            try:
+                _check_email(spec)
+            except IonosError as exc:
+                raise IonosError('backup unit %r: %s' % (spec['name'], exc))
+
+        existing = self.list()
+        by_name = {}
+        for unit in existing:
+            by_name.setdefault(unit_properties(unit).get('name'), []).append(unit)
+        ambiguous = sorted(name for name in names if len(by_name.get(name, ())) > 1)
+        if ambiguous:
+            raise IonosError('several backup units are named %s; remove the extra ones before converging'
+                             % ', '.join(repr(name) for name in ambiguous))
+        # Every plan is made, so every input problem found, before the first write.
+        plans = [plan_unit(spec, (by_name.get(spec['name']) or [None])[0], password_option='password')
+                 for spec in specs]
+        undeclared = [unit for unit in existing if unit_properties(unit).get('name') not in set(names)]
+        if params['purge']:
+            plans += [plan_unit(dict(name=unit_properties(unit).get('name'), state='absent'), unit, purged=True)
+                      for unit in undeclared]
+
+        if not self.module.check_mode:
+            for plan in plans:
+                if plan.action is not None:
+                    self._send_capturing_errors(plan)
+            if params['wait']:
+                self._wait_for_all([plan for plan in plans if plan.error is None and plan.needs_wait],
+                                   self.client.deadline(params['wait_timeout']))
+        self.changed = any(plan.changed for plan in plans) if not self.module.check_mode \
+            else any(plan.action is not None for plan in plans)
+
+        result = dict(changed=self.changed,
+                      backupunits=[self._plan_result(plan) for plan in plans],
+                      undeclared=[self._public(unit) for unit in undeclared],
+                      purged=[plan.name for plan in plans if plan.purged])
+        if self.module._diff:
+            result['diff'] = [dict(plan.diff, before_header=plan.name, after_header=plan.name)
+                              for plan in plans if plan.diff is not None]
+        failed = [plan for plan in plans if plan.error is not None]
+        if failed:
+            result['failed'] = True
+            result['msg'] = '%d of %d backup units failed: %s' % (
+                len(failed), len(plans), '; '.join('%r: %s' % (plan.name, plan.error) for plan in failed))
+        return result
+
+    def _plan_result(self, plan):
+        if self.module.check_mode:
+            unit = plan.predicted(self.module.params['wait'])
+        else:
+            unit = plan.unit if plan.action == 'delete' else plan.answered
+        outcome = dict(name=plan.name, action=plan.action or 'none', changed=plan.changed or (
+            self.module.check_mode and plan.action is not None), purged=plan.purged,
+            backupunit=None if plan.action == 'delete' and not self.module.check_mode else self._public(unit))
+        if plan.error is not None:
+            outcome['failed'] = True
+            outcome['msg'] = plan.error
+        return outcome
+
+    def _send_capturing_errors(self, plan):
+        try:
+            self._send(plan)
+        except IonosError as exc:
+            plan.error = str(exc)
+        self.changed = self.changed or plan.changed
+
+    def _send(self, plan):
+        """Send the plan's write, never twice for one applied change; sets plan.changed and what to wait for."""
+        if plan.action == 'create':
+            self._send_create(plan)
+        elif plan.action == 'update':
+            self._send_update(plan)
+        else:
+            self._send_delete(plan)
+
+    def _send_create(self, plan):
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
             try:
-                response = self.client.post(COLLECTION_PATH, body)
-                unit = response.body
+                response = self.client.post(COLLECTION_PATH, {'properties': plan.body})
+                plan.location, unit = response.location, response.body
                 break
             except AnswerLost as lost:
                 # Read back by name: found means the POST applied and must not be sent again.
-                unit = self.find(name=params['name'])
+                unit = self.find(name=plan.name)
                 if unit is not None:
                     break
                 if attempt == MAX_WRITE_ATTEMPTS:
                     raise lost.cause or lost
-        self.changed = True     # from here on a failure still reports the change made
+        plan.changed = True     # from here on a failure still reports the change made
         if not isinstance(unit, dict) or not unit.get('id'):
-            raise IonosError('the API accepted the new backup unit %r but returned no id' % params['name'])
-        if params['wait']:
-            unit = self._wait(unit['id'], response.location if response else None, answered=unit)
-        return self._result(unit, diff)
+            raise IonosError('the API accepted the new backup unit %r but returned no id' % plan.name)
+        plan.unit_id, plan.answered = unit['id'], unit
 
-    def _update(self, unit):
-        params = self.module.params
-        current = unit_properties(unit)
-        changes = {}
-        if params.get('email') is not None and params['email'] != current.get('email'):
-            changes['email'] = params['email']
-        if params['update_password'] == 'always' and params.get('backupunit_password'):
-            changes['password'] = params['backupunit_password']
-        if not changes:
-            return self._result(unit, None)
-
-        before = _comparable(current)
-        after = dict(before)
-        after.update((key, value) for key, value in changes.items() if key != 'password')
-        if 'password' in changes:
-            before['password'] = PASSWORD_BEFORE
-            after['password'] = PASSWORD_AFTER
-        diff = dict(before=before, after=after)
-        if self.module.check_mode:
-            self.changed = True
-            predicted = copy.deepcopy(unit)
-            predicted.setdefault('properties', {}).update(
-                (key, value) for key, value in changes.items() if key != 'password')
-            return self._result(predicted, diff)
-
+    def _send_update(self, plan):
+        unit, changes = plan.unit, plan.body
         path = '%s/%s' % (COLLECTION_PATH, _path_part(unit['id']))
         response = None
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
@@ -285,47 +423,33 @@ class BackupUnitResource:
                 # Read back: a new etag (or a unit now busy) proves the PATCH applied.
                 now = self.get(unit['id'])
                 if now is None:
-                    raise IonosError('backup unit %r disappeared while it was being updated' % params['name'])
+                    raise IonosError('backup unit %r disappeared while it was being updated' % plan.name)
                 if _applied_since(unit, now) or not _remaining_changes(now, changes):
                     break
                 if attempt == MAX_WRITE_ATTEMPTS:
                     raise lost.cause or lost
                 unit, changes = now, _remaining_changes(now, changes)
-        self.changed = True
-        updated = response.body if response is not None and isinstance(response.body, dict) else None
-        if params['wait']:
-            updated = self._wait(unit['id'], response.location if response is not None else None, answered=updated)
-        elif updated is None:
-            updated = copy.deepcopy(unit)
-            updated.setdefault('properties', {}).update(
-                (key, value) for key, value in changes.items() if key != 'password')
-        return self._result(updated, diff)
+        plan.changed = True
+        plan.location = response.location if response is not None else None
+        if response is not None and isinstance(response.body, dict):
+            plan.answered = response.body
+        else:
+            plan.answered = _with_properties(unit, plan.body)
 
-    # ---- state=absent ----------------------------------------------------------------
-
-    def _absent(self):
-        unit = self.find(name=self.module.params['name'])
-        if unit is None:
-            return self._result(None, None)
-        diff = dict(before=_comparable(unit_properties(unit)), after={})
-        if self.module.check_mode:
-            self.changed = True
-            return self._result(unit, diff)
+    def _send_delete(self, plan):
+        unit_id = plan.unit_id
         try:
-            response = self.client.delete('%s/%s' % (COLLECTION_PATH, _path_part(unit['id'])))
+            plan.location = self.client.delete('%s/%s' % (COLLECTION_PATH, _path_part(unit_id))).location
         except ApiError as exc:
             if exc.status != 404:   # a 404 here means a retried DELETE had already applied
-                self._settle_failed_delete(unit['id'], exc)
-            response = None
+                self._settle_failed_delete(plan, exc)
+            plan.needs_wait = False
         except TransportError as exc:
-            self._settle_failed_delete(unit['id'], exc)
-            response = None
-        self.changed = True
-        if response is not None and self.module.params['wait']:
-            self._wait(unit['id'], response.location, gone=True)
-        return self._result(unit, diff)
+            self._settle_failed_delete(plan, exc)
+            plan.needs_wait = False
+        plan.changed = True
 
-    def _settle_failed_delete(self, unit_id, error):
+    def _settle_failed_delete(self, plan, error):
         """Decide a DELETE that failed after the client's retries: return when the unit is gone
         (or, with wait=false, proven to be on its way out); raise `error` when it was not deleted.
 
@@ -335,6 +459,7 @@ class BackupUnitResource:
         so it is polled, even with wait=false, until it is gone, proven deleting, or settles (then
         `error` stands). wait_timeout bounds that.
         """
+        unit_id = plan.unit_id
         wait = self.module.params['wait']
         api_says_deleting = isinstance(error, ApiError) and 'being deleted' in error.message.lower()
 
@@ -347,7 +472,7 @@ class BackupUnitResource:
                 return 'gone'
             state = unit_state(now)
             if state in DELETING_STATES or (api_says_deleting and state in PENDING_STATES):
-                self.changed = True     # a DELETE of ours (or someone's) applied: a later timeout reports it
+                plan.changed = True     # a DELETE of ours (or someone's) applied: a later timeout reports it
                 return None if wait else 'deleting'
             if state in PENDING_STATES:
                 return None
@@ -385,13 +510,57 @@ class BackupUnitResource:
                 return True if unit is None else None
             if unit is None:
                 raise IonosError('backup unit %s disappeared while waiting for it' % unit_id)
-            if unit_state(unit) in ('FAILED', 'FAILED_UPDATING', 'FAILED_SUSPENDED'):
+            if unit_state(unit) in FAILED_STATES:
                 raise IonosError('backup unit %s is in state %s' % (unit_id, unit_state(unit)))
             return unit if unit_state(unit) == 'AVAILABLE' else None
 
         result = client.poll(check, deadline, 'backup unit %s to %s' % (
             unit_id, 'be deleted' if gone else 'become AVAILABLE'), request_id=request_id_from_url(location))
         return None if gone else result
+
+    def _wait_for_all(self, plans, deadline):
+        """Wait until the unit of every plan has settled: AVAILABLE, or gone after a delete.
+
+        One list request per poll, whatever the number of units, on the client's poll schedule;
+        the list is also what the API keeps right when its single GET is stale (#641). A unit
+        that fails, or is still pending at `deadline`, gets its error and holds up no other.
+        """
+        pending = {plan.unit_id: plan for plan in plans if plan.action == 'delete' or not settled(plan.answered)}
+
+        def check():
+            units = {unit.get('id'): unit for unit in self.list()}
+            for unit_id, plan in list(pending.items()):
+                unit = units.get(unit_id)
+                if plan.action == 'delete':
+                    done = unit is None
+                elif unit is None:
+                    plan.error = 'backup unit %s disappeared while waiting for it' % unit_id
+                    done = True
+                elif unit_state(unit) in FAILED_STATES:
+                    plan.error = 'backup unit %s is in state %s' % (unit_id, unit_state(unit))
+                    done = True
+                else:
+                    plan.answered = unit
+                    done = settled(unit)
+                if done:
+                    del pending[unit_id]
+            return True if not pending else None
+
+        if not pending:
+            return
+        try:
+            self.client.poll(check, deadline, 'backup units to settle')
+        except WaitTimeout:
+            for plan in pending.values():
+                plan.error = 'timed out after %ss (wait_timeout) waiting for it to %s' % (
+                    self.module.params['wait_timeout'], 'be deleted' if plan.action == 'delete' else 'become AVAILABLE')
+
+    def _public(self, unit):
+        """The unit as modules return it: no password, and its login when that is known."""
+        unit = public_unit(unit)
+        if unit is not None:
+            self._add_login(unit)
+        return unit
 
     def _add_login(self, unit):
         """Add `login`, the name the backup console and agents log in with, when it is known for free.
@@ -405,10 +574,7 @@ class BackupUnitResource:
             unit['login'] = '%s-%s' % (contract, name)
 
     def _result(self, unit, diff):
-        unit = public_unit(unit)
-        if unit is not None:
-            self._add_login(unit)
-        result = dict(changed=self.changed, backupunit=unit)
+        result = dict(changed=self.changed, backupunit=self._public(unit))
         if diff is not None and self.module._diff:
             result['diff'] = diff
         return result
@@ -431,8 +597,9 @@ class BackupUnitResource:
             result = action()
         except IonosError as exc:
             fail_with_error(self.module, exc, changed=self.changed)
-        else:
-            self.module.exit_json(**result)
+        if result.pop('failed', False):
+            self.module.fail_json(**result)
+        self.module.exit_json(**result)
 
 
 def _path_part(value):
@@ -456,6 +623,13 @@ def _applied_since(before, now):
         return True
     busy = ('BUSY', 'UPDATING')
     return new.get('state') in busy and old.get('state') not in busy
+
+
+def _with_properties(unit, changes):
+    """A copy of `unit` showing `changes` (never a password)."""
+    unit = copy.deepcopy(unit)
+    unit.setdefault('properties', {}).update(_comparable(changes))
+    return unit
 
 
 def _remaining_changes(now, changes):

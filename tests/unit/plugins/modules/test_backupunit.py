@@ -189,6 +189,18 @@ def test_write_answered_available_needs_no_wait(run):
                                  'GET /backupunits', 'PATCH /backupunits/' + unit_id]
 
 
+def test_unchanged_unit_still_busy_is_waited_for_and_reported_unchanged(run, http):
+    # Say an earlier wait=false run created it: the list still shows it BUSY.
+    unit_id = run.api.add_unit('web', 'ops@example.com')
+    busy = run.api._public(run.api.units[unit_id])
+    busy['metadata']['state'] = 'BUSY'
+    run.api.add_fault('GET', r'/backupunits$', http.response(200, {'items': [busy]}))
+    outcome = run(name='web', email='ops@example.com')
+    assert outcome.result['changed'] is False
+    assert outcome.result['backupunit']['metadata']['state'] == 'AVAILABLE'
+    assert run.api.summary() == ['GET /backupunits', 'GET /backupunits/' + unit_id]
+
+
 def test_stale_single_get_is_confirmed_through_the_list(run):
     # Terraform #641: the single GET keeps answering BUSY without properties while the list is right.
     run.api.track_requests = False
