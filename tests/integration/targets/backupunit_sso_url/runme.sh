@@ -6,8 +6,12 @@
 set -eu
 cd "$(dirname "$0")"
 
+# The tokens of the URLs the runs got go to a private directory, not into the test output.
+tokens_dir=$(mktemp -d)
+
 run_playbook() {
-    ansible-playbook -i "$INVENTORY_PATH" -e @../../integration_config.yml -e "output_dir=$OUTPUT_DIR" "$@"
+    ansible-playbook -i "$INVENTORY_PATH" -e @../../integration_config.yml -e "output_dir=$OUTPUT_DIR" \
+        -e "tokens_dir=$tokens_dir" "$@"
 }
 
 capture() { # capture LOG PLAYBOOK ARGS...: run a playbook with its output only in LOG (shown on failure)
@@ -16,7 +20,7 @@ capture() { # capture LOG PLAYBOOK ARGS...: run a playbook with its output only 
     run_playbook "$@" > "$log" 2>&1 || { cat "$log"; return 1; }
 }
 
-trap 'run_playbook cleanup.yml' EXIT
+trap 'run_playbook cleanup.yml; rm -rf "$tokens_dir"' EXIT
 
 run_playbook sequence.yml "$@"
 capture "$OUTPUT_DIR/no_log_run.log" no_log_run.yml -vvv
