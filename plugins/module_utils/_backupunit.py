@@ -311,7 +311,7 @@ class BackupUnitResource:
         names = [spec['name'] for spec in specs]
         duplicates = sorted(set(name for name in names if names.count(name) > 1))
         if duplicates:
-            raise IonosError('units lists these names more than once: %s; each backup unit must appear once'
+            raise IonosError('these backup unit names are listed more than once: %s; each unit must appear once'
                              % ', '.join(duplicates))
         for spec in specs:
             spec['update_password'] = spec.get('update_password') or params['update_password']

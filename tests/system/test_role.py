@@ -36,17 +36,17 @@ def role_playbook(units, check_mode=None, extra_vars=None, after_tasks=None):
 
 
 def save_results_task(path):
-    """A task that writes what the role registered (backupunits_results) to ``path`` as JSON."""
+    """A task that writes what the role registered (backupunits_result) to ``path`` as JSON."""
     return {
         "name": "Save what the role registered",
-        "ansible.builtin.copy": {"content": "{{ backupunits_results | ansible.builtin.to_json }}", "dest": str(path)},
+        "ansible.builtin.copy": {"content": "{{ backupunits_result | ansible.builtin.to_json }}", "dest": str(path)},
         "check_mode": False,
     }
 
 
-def role_items(path):
-    """The per-entry results the role registered, in input order."""
-    return json.loads(path.read_text())["results"]
+def role_result(path):
+    """What the role registered: per-entry results in input order under "backupunits", and "diff"."""
+    return json.loads(path.read_text())
 
 
 def new_password():
@@ -78,7 +78,7 @@ def test_duplicate_name_fails_before_any_request(emulator, emulator_env, run_pla
     result = run_playbook(role_playbook(units), env=emulator_env(emulator))
 
     assert result.returncode != 0, result.output
-    assert "backupunits lists these names more than once: web." in result.output
+    assert "these backup unit names are listed more than once: web;" in result.output
     assert emulator.log() == [], "the role sent requests before rejecting its input"
     assert emulator.units() == []
 
@@ -135,7 +135,7 @@ def test_passwords_never_appear_in_output_even_at_vvv(emulator, emulator_env, ru
     web_password, db_password, rotated_password = new_password(), new_password(), new_password()
     env = emulator_env(emulator)
     # After the role, a user inspecting what it registered must not see passwords either.
-    show_results = [{"name": "Show what the role registered", "ansible.builtin.debug": {"var": "backupunits_results"}}]
+    show_results = [{"name": "Show what the role registered", "ansible.builtin.debug": {"var": "backupunits_result"}}]
 
     created = run_playbook(role_playbook(
         [{"name": "web", "email": "ops@example.com", "password": web_password},
@@ -159,9 +159,9 @@ def test_passwords_never_appear_in_output_even_at_vvv(emulator, emulator_env, ru
     for result in (created, rotated, checked):
         for password in (web_password, db_password, rotated_password):
             assert password not in result.output
-    # Loop labels name the units, so the output still says what happened to which unit.
-    assert "(item=web (present))" in created.output
-    assert "(item=db (present))" in created.output
+    # Each unit's diff is headed by its name, so the output still says what happened to which unit.
+    assert "+++ after: web" in created.output
+    assert "+++ after: db" in created.output
 
 
 def test_password_hidden_when_the_module_fails(emulator, emulator_env, run_playbook):
@@ -198,12 +198,15 @@ def test_check_mode_predicts_changes_and_writes_nothing(emulator, emulator_env, 
     ], after_tasks=[save_results_task(tmp_path / "results.json")]), env=env, check=True, diff=True)
 
     assert result.returncode == 0, result.output
-    items = role_items(tmp_path / "results.json")
-    assert [item["backupunits_name"] for item in items] == ["new", "keep", "remove"]
+    registered = role_result(tmp_path / "results.json")
+    items = registered["backupunits"]
+    assert [item["name"] for item in items] == ["new", "keep", "remove"]
+    assert [item["action"] for item in items] == ["create", "update", "delete"]
     assert [item["changed"] for item in items] == [True, True, True]
-    assert items[0]["diff"]["before"] == {}
-    assert items[1]["diff"]["after"]["email"] == "new@example.com"
-    assert items[2]["diff"]["after"] == {}
+    diffs = {diff["before_header"]: diff for diff in registered["diff"]}
+    assert diffs["new"]["before"] == {}
+    assert diffs["keep"]["after"]["email"] == "new@example.com"
+    assert diffs["remove"]["after"] == {}
     assert writes(emulator) == [], "check mode sent writes"
     assert {entry["method"] for entry in emulator.log()} == {"GET"}
     assert units_by_name(emulator) == before
@@ -255,7 +258,7 @@ def test_changed_list_converges_then_is_stable(emulator, emulator_env, run_playb
     converge = run_playbook(role_playbook(changed_list, after_tasks=[save_results_task(tmp_path / "results.json")]),
                             env=env)
     assert converge.returncode == 0, converge.output
-    assert [item["changed"] for item in role_items(tmp_path / "results.json")] == [True, True, True]
+    assert [item["changed"] for item in role_result(tmp_path / "results.json")["backupunits"]] == [True, True, True]
     emulator.wait_until(lambda: "web" not in units_by_name(emulator), timeout=10)
     stored = units_by_name(emulator)
     assert set(stored) == {"db", "logs"}

@@ -138,7 +138,7 @@ def test_a_unit_that_ends_failed_is_named(run):
 
 
 @pytest.mark.parametrize('units, message', [
-    (declared('alpha') + declared('alpha'), 'units lists these names more than once: alpha; each backup unit must appear once'),
+    (declared('alpha') + declared('alpha'), 'these backup unit names are listed more than once: alpha; each unit must appear once'),
     ([dict(name='alpha', email='not-an-address', password='Alpha-pw-1')],
      "backup unit 'alpha': email 'not-an-address' is not a valid email address (expected name@domain)"),
     ([dict(name=' ', email='a@example.com')], 'units: a name must not be empty'),
