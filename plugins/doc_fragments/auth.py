@@ -25,11 +25,19 @@ options:
       - The IONOS Cloud user for basic authentication, used with O(password).
       - If not set, the value of the E(IONOS_USERNAME) environment variable is used.
       - Ignored when O(token) is set.
+      - A value with a control character (CR, LF, NUL, tab, any other C0 character or DEL), or with
+        whitespace before or after it, is refused before any request, with a message that names the
+        option and shows no part of the value. Surrounding whitespace is refused, not stripped.
+      - A NUL in O(username) is refused earlier, by ansible-core itself when the module starts (it logs
+        every option that is not secret, and the system log refuses a NUL), in its own words.
     type: str
   password:
     description:
       - The password of O(username).
       - If not set, the value of the E(IONOS_PASSWORD) environment variable is used.
+      - A value with a control character (CR, LF, NUL, tab, any other C0 character or DEL), or with
+        whitespace before or after it, is refused before any request, with a message that names the
+        option and shows no part of the value. Surrounding whitespace is refused, not stripped.
     type: str
   token:
     description:
@@ -38,6 +46,9 @@ options:
       - Takes precedence over O(username) and O(password).
       - Either O(token), or O(username) and O(password) must be set; the module fails before
         sending any request otherwise.
+      - A value with a control character (CR, LF, NUL, tab, any other C0 character or DEL), or with
+        whitespace before or after it, is refused before any request, with a message that names the
+        option and shows no part of the value. Surrounding whitespace is refused, not stripped.
     type: str
   contract_number:
     description:

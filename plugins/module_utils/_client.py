@@ -58,7 +58,23 @@ HINTS = {
 }
 
 _REQUEST_ID_RE = re.compile(r'/requests/([-A-Fa-f0-9]+)(?:/status)?/?$')
-_AUTH_HEADER_RE = re.compile(r'((?:Basic|Bearer)\s+)[A-Za-z0-9._~+/=-]+')
+# The value after Basic/Bearer, also where a library printed it escaped ('\\n', '\\x00' in a repr).
+_AUTH_HEADER_RE = re.compile(r'((?:Basic|Bearer)\s+)[A-Za-z0-9._~+/=\\-]+')
+# Where redaction cuts a credential into fragments: control characters and whitespace, where a
+# message can break it (a header error stops at a CR or LF; one-line messages fold whitespace).
+_FRAGMENT_SEPARATOR_RE = re.compile(r'[\x00-\x20\x7f\s]+')
+
+
+def _secret_forms(secret):
+    """Every form in which `secret`, or part of it, can appear in a message.
+
+    The value itself, its escaped forms (a library's repr() of a header value) and every fragment
+    between control characters and whitespace: a message may show only the part before or after a
+    line break, or the value escaped, and each part of a credential is still secret.
+    """
+    forms = {secret, repr(secret)[1:-1], secret.encode('unicode_escape').decode('ascii')}
+    forms.update(fragment for fragment in _FRAGMENT_SEPARATOR_RE.split(secret) if fragment)
+    return forms
 
 
 class IonosError(Exception):
@@ -266,7 +282,10 @@ class ApiClient:
         if not validate_certs:
             # The module warns once in its own words; urllib3 would print a warning per request.
             warnings.filterwarnings('ignore', category=InsecureRequestWarning)
-        self._secrets = [s for s in (password, token) if s]
+        self._secrets = set()
+        for secret in (password, token):
+            if secret:
+                self._secrets.update(_secret_forms(secret))
         self.session = session if session is not None else requests.Session()
         self.session.headers['User-Agent'] = USER_AGENT
         self.session.headers['Accept'] = 'application/json'
@@ -274,18 +293,22 @@ class ApiClient:
             self.session.headers['Authorization'] = 'Bearer ' + token
         elif username and password:
             basic = base64.b64encode(('%s:%s' % (username, password)).encode('utf-8')).decode('ascii')
-            self._secrets.append(basic)
+            self._secrets.add(basic)
             self.session.headers['Authorization'] = 'Basic ' + basic
         if contract_number is not None:
             self.session.headers['X-Contract-Number'] = str(contract_number)
+        # One pass, longest first: the whole value before its fragments, and no replacement is rescanned.
+        self._secrets_re = re.compile('|'.join(
+            re.escape(secret) for secret in sorted(self._secrets, key=lambda item: (-len(item), item)))) \
+            if self._secrets else None
 
     # ---- redaction -------------------------------------------------------------------
 
     def redact(self, text):
-        """`text` with every credential (and anything after Basic/Bearer) replaced."""
+        """`text` with every credential, each fragment of one, and anything after Basic/Bearer replaced."""
         text = str(text)
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
+        if self._secrets_re is not None:
+            text = self._secrets_re.sub(REDACTED, text)
         return _AUTH_HEADER_RE.sub(r'\1' + REDACTED, text)
 
     # ---- requests --------------------------------------------------------------------

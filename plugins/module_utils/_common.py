@@ -11,6 +11,7 @@ The options are documented once, in the `ionoscloud.backup.auth` doc fragment.
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import missing_required_lib
@@ -38,6 +39,30 @@ def env_fallback(*names):
     raise AnsibleFallbackNotFound
 
 
+# C0 control characters and DEL. None belongs in a credential; in an HTTP header, CR and LF would
+# split it, and requests quotes the rejected header value (the credential) in its error.
+_CONTROL_CHARACTER_RE = re.compile(r'[\x00-\x1f\x7f]')
+
+# The credential options with the environment variable each falls back to, in the order they are checked.
+CREDENTIAL_OPTIONS = (('token', 'IONOS_TOKEN'), ('username', 'IONOS_USERNAME'), ('password', 'IONOS_PASSWORD'))
+
+
+def credential_problem(value):
+    """What is wrong with a credential value, in words that quote none of it; None when nothing is.
+
+    A control character (CR, LF, NUL, tab, any other C0 character, DEL) anywhere is refused, and
+    so is whitespace before or after the value: it is refused rather than stripped, because a
+    credential changed behind the user's back would only fail later, as a 401 that hides why.
+    """
+    if _CONTROL_CHARACTER_RE.search(value):
+        return ('contains a control character (CR, LF, NUL, tab, another C0 character or DEL); '
+                'remove it')
+    if value != value.strip():
+        return ('starts or ends with whitespace; remove it '
+                '(for example with the trim filter, or strip the file or variable it comes from)')
+    return None
+
+
 def auth_argument_spec():
     """The connection options with their environment fallbacks (a new dict on every call)."""
     return dict(
@@ -55,11 +80,21 @@ def auth_argument_spec():
 def client_from_module(module):
     """An ApiClient for the module's connection options; fails the module on bad options.
 
-    Checks happen before any request: the requests library, credentials, timeout, api_url.
+    Checks happen before any request: the requests library, credentials (set, and free of control
+    characters and surrounding whitespace), timeout, api_url.
     """
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     params = module.params
+    for option, variable in CREDENTIAL_OPTIONS:
+        value = params.get(option)
+        problem = credential_problem(value) if isinstance(value, str) and value else None
+        if problem:
+            # token and password are no_log; the username is not, so its value would still show in the
+            # task's invocation (-vvv). Mask it there too, and quote none of it in the message.
+            module.no_log_values.add(value)
+            module.fail_json(msg='%s (or %s) %s; its value is not shown' % (option, variable, problem),
+                             error={'kind': 'options', 'message': 'invalid %s' % option})
     token = params.get('token')
     username = params.get('username')
     password = params.get('password')

@@ -1,0 +1,264 @@
+# Copyright (c) ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Credentials with control characters or surrounding whitespace (issue #14).
+
+Two layers, each tested on its own:
+- the modules refuse such a token, password or username before any request, with one line that
+  names the option and quotes no part of the value (_common.client_from_module);
+- the client's redaction masks every fragment of a credential, in whatever form a message shows it,
+  whatever broke the request (_client.ApiClient.redact), for a client built with such a value anyway.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import requests
+
+from ansible.module_utils.common.parameters import PASS_VARS
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.ionoscloud.backup.plugins.module_utils import _common
+from ansible_collections.ionoscloud.backup.plugins.module_utils._client import ApiClient, ApiError, IonosError
+from ansible_collections.ionoscloud.backup.plugins.modules import backupunit, backupunit_info
+
+BASE = 'https://api.example.test/cloudapi/v6'
+HEAD = 'Tok3nHeadPart'
+TAIL = 'S3cretTailPart'
+# Every C0 control character and DEL, named for the test ids.
+CONTROL_CHARACTERS = [chr(code) for code in range(0x20)] + ['\x7f']
+
+
+def char_id(char):
+    return {'\n': 'LF', '\r': 'CR', '\x00': 'NUL', '\t': 'TAB', '\x7f': 'DEL'}.get(char, 'x%02x' % ord(char))
+
+
+def split_secret(char):
+    return HEAD + char + TAIL
+
+
+def assert_no_fragment(text):
+    assert HEAD not in text and TAIL not in text, text
+
+
+# ---- the modules refuse them before any request ------------------------------------------------
+
+
+class FakeModule:
+    """What client_from_module uses of an AnsibleModule."""
+
+    def __init__(self, **params):
+        self.params = dict(api_url=BASE, username=None, password=None, token=None, contract_number=None,
+                           validate_certs=True, ca_path=None, timeout=30)
+        self.params.update(params)
+        self.no_log_values = set()
+        self.warnings = []
+
+    def fail_json(self, **result):
+        raise ModuleFailed(result)
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+
+class ModuleFailed(Exception):
+    def __init__(self, result):
+        super().__init__(result)
+        self.result = result
+
+
+VARIABLES = {'token': 'IONOS_TOKEN', 'username': 'IONOS_USERNAME', 'password': 'IONOS_PASSWORD'}
+GOOD = {'token': None, 'username': 'alice', 'password': 's3cret-pw'}
+
+
+def refused(option, value):
+    params = dict(GOOD, **{option: value})
+    module = FakeModule(**params)
+    with pytest.raises(ModuleFailed) as caught:
+        _common.client_from_module(module)
+    return module, caught.value.result
+
+
+@pytest.mark.parametrize('option', ['token', 'username', 'password'])
+@pytest.mark.parametrize('char', CONTROL_CHARACTERS, ids=char_id)
+def test_a_control_character_anywhere_in_a_credential_is_refused_without_quoting_it(option, char):
+    for value in (split_secret(char), HEAD + TAIL + char, char + HEAD + TAIL):
+        module, result = refused(option, value)
+        message = result['msg']
+        assert message.startswith('%s (or %s) contains a control character' % (option, VARIABLES[option]))
+        assert '\n' not in message and '\r' not in message
+        assert_no_fragment(json.dumps(result))
+        assert result['error'] == {'kind': 'options', 'message': 'invalid %s' % option}
+        # Ansible masks every no_log value in the result, the task's invocation included (-vvv):
+        # token and password are no_log options; the username is masked from here.
+        assert value in module.no_log_values
+
+
+@pytest.mark.parametrize('option', ['token', 'username', 'password'])
+@pytest.mark.parametrize('value', [' ' + HEAD, HEAD + ' ', '  %s  ' % HEAD, HEAD + '\u00a0', '\u2003' + HEAD],
+                         ids=['leading', 'trailing', 'both', 'trailing-nbsp', 'leading-em-space'])
+def test_surrounding_whitespace_is_refused_not_stripped(option, value):
+    module, result = refused(option, value)
+    assert result['msg'].startswith('%s (or %s) starts or ends with whitespace; remove it' % (option, VARIABLES[option]))
+    assert 'trim' in result['msg']
+    assert_no_fragment(json.dumps(result))
+
+
+def test_whitespace_inside_a_password_is_kept_as_given():
+    client = _common.client_from_module(FakeModule(username='alice', password='correct horse battery'))
+    expected = base64.b64encode(b'alice:correct horse battery').decode()
+    assert client.session.headers['Authorization'] == 'Basic ' + expected
+
+
+def test_clean_credentials_build_a_client():
+    client = _common.client_from_module(FakeModule(token='eyJ.abc-123_X'))
+    assert client.session.headers['Authorization'] == 'Bearer eyJ.abc-123_X'
+
+
+def test_a_refused_username_is_masked_in_the_real_module_result(capsys):
+    """Through AnsibleModule.fail_json itself: the invocation that -vvv shows holds no part of the value."""
+    value = split_secret('\n')
+    params = dict(api_url=BASE, username=value, password='s3cret-pw')
+    if 'inject_invocation' in PASS_VARS:
+        # ansible-core 2.21 adds the invocation only when the controller asks, as it does by default.
+        params['_ansible_inject_invocation'] = True
+    with patch_module_args(params):
+        with pytest.raises(SystemExit):
+            backupunit_info.main()
+    output = capsys.readouterr().out
+    result = json.loads(output)
+    assert result['failed'] is True
+    assert result['msg'].startswith('username (or IONOS_USERNAME) contains a control character')
+    assert 'invocation' in result and 'username' in result['invocation']['module_args']
+    assert_no_fragment(output)
+
+
+# A NUL in the username: see test_a_username_with_nul_is_refused_by_ansible_core_first.
+@pytest.mark.parametrize('option, char', [(option, char) for option in ('token', 'username', 'password')
+                                          for char in ('\n', '\r', '\x00', '\x7f')
+                                          if (option, char) != ('username', '\x00')],
+                         ids=lambda value: char_id(value) if len(value) == 1 else value)
+def test_modules_send_no_request_with_such_a_credential(run_module, option, char):
+    run = run_module(backupunit.main, secrets=(HEAD, TAIL))
+    outcome = run(name='web', email='ops@example.com', backupunit_password='Unit-pass-1', **{option: split_secret(char)})
+    assert outcome.failed
+    assert outcome.result['msg'].startswith(option + ' (or ')
+    assert run.api.calls == []
+
+
+def test_a_username_with_nul_is_refused_by_ansible_core_first(run_module):
+    """ansible-core logs every parameter that is not no_log (the username is not) when a module starts;
+    syslog refuses a NUL, and AnsibleModule fails before any code of the module runs. Nothing is sent,
+    but that failure is ansible-core's: its msg_to_log field holds the parameters as it logs them."""
+    run = run_module(backupunit.main)
+    outcome = run(name='web', email='ops@example.com', backupunit_password='Unit-pass-1', username=split_secret('\x00'))
+    assert outcome.failed
+    assert outcome.result['msg'].startswith('Failed to log to syslog (embedded null character)') \
+        or outcome.result['msg'].startswith('username (or IONOS_USERNAME) contains a control character')
+    assert run.api.calls == []
+
+
+# ---- the client masks every fragment, whatever broke the request ------------------------------
+
+
+def client_with(option, secret, session):
+    credentials = {'token': secret} if option == 'token' else {'username': 'alice', 'password': secret}
+    return ApiClient(api_url=BASE, session=session, sleep=lambda seconds: None, jitter=lambda: 1.0, **credentials)
+
+
+class RaisingSession:
+    """A session whose every request raises the given exception (or answers the given response)."""
+
+    def __init__(self, outcome):
+        self.outcome = outcome
+        self.headers = {}
+
+    def request(self, method, url, **kwargs):
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return self.outcome
+
+
+def message_forms(secret):
+    """How a library or the API could quote the secret: whole, escaped, or only a part of it."""
+    return {
+        'raw': 'header value: %s' % secret,
+        'repr': 'header value: %r' % ('Bearer ' + secret),
+        'after-the-break': "header value: 'Bearer ...' then %s'" % TAIL,
+        'before-the-break': 'rejected %s' % HEAD,
+        'folded': ' '.join(('got ' + secret).split()),
+        'unicode-escape': 'value ' + secret.encode('unicode_escape').decode('ascii'),
+    }
+
+
+@pytest.mark.parametrize('option', ['token', 'password'])
+@pytest.mark.parametrize('char', CONTROL_CHARACTERS, ids=char_id)
+def test_redaction_masks_every_fragment_in_every_form(option, char):
+    secret = split_secret(char)
+    client = client_with(option, secret, RaisingSession(None))
+    for form, text in message_forms(secret).items():
+        redacted = client.redact(text)
+        assert_no_fragment(redacted)
+        assert '********' in redacted, form
+
+
+@pytest.mark.parametrize('option', ['token', 'password'])
+@pytest.mark.parametrize('char', CONTROL_CHARACTERS, ids=char_id)
+def test_errors_of_requests_quote_no_fragment(option, char):
+    """Whatever the transport raises, quoting the credential in any form, the error carries none of it."""
+    secret = split_secret(char)
+    for text in message_forms(secret).values():
+        for exc in (requests.exceptions.InvalidHeader(text), requests.exceptions.ConnectionError(text),
+                    requests.exceptions.SSLError(text), requests.exceptions.InvalidURL(text)):
+            client = client_with(option, secret, RaisingSession(exc))
+            with pytest.raises(IonosError) as caught:
+                client.get('/backupunits')
+            assert_no_fragment(str(caught.value))
+            assert_no_fragment(repr(caught.value.to_dict()))
+
+
+@pytest.mark.parametrize('char', CONTROL_CHARACTERS, ids=char_id)
+def test_api_error_messages_quote_no_fragment(char):
+    secret = split_secret(char)
+    for status in (400, 401, 422):
+        body = {'httpStatus': status, 'messages': [{'errorCode': '315', 'message': 'token %s or %s is bad' % (HEAD, TAIL)}]}
+        response = type('Response', (), {'status_code': status, 'headers': {}, 'reason': 'Error',
+                                          'text': json.dumps(body)})()
+        client = client_with('token', secret, RaisingSession(response))
+        with pytest.raises(ApiError) as caught:
+            client.get('/backupunits')
+        assert_no_fragment(str(caught.value))
+
+
+@pytest.mark.parametrize('char', ['\n', '\r', '\r\n'], ids=['LF', 'CR', 'CRLF'])
+def test_the_real_requests_header_error_is_masked(char):
+    """The leak of issue #14: requests refuses the header and quotes it; nothing is sent."""
+    secret = split_secret(char)
+    client = client_with('token', secret, requests.Session())
+    with pytest.raises(IonosError) as caught:
+        client.get('/backupunits')
+    message = str(caught.value)
+    assert 'header' in message.lower()
+    assert_no_fragment(message)
+    assert_no_fragment(repr(caught.value.to_dict()))
+
+
+def test_a_passphrase_is_masked_word_by_word():
+    client = client_with('password', 'correct horse battery', RaisingSession(None))
+    assert client.redact('no horse here; correct') == 'no ******** here; ********'
+
+
+def test_redaction_never_rescans_its_own_mask():
+    client = client_with('password', '*', RaisingSession(None))
+    assert client.redact('a * b') == 'a ******** b'
+
+
+def test_the_basic_credential_is_masked_whole():
+    client = client_with('password', 's3cret-pw', RaisingSession(None))
+    basic_header = client.session.headers['Authorization']
+    assert basic_header.startswith('Basic ')
+    assert client.redact('sent %s' % basic_header) == 'sent Basic ********'
+
