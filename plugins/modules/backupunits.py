@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: backupunits
 short_description: Converge a declared list of IONOS Cloud backup units in one pass
-version_added: 1.1.0
+version_added: 2.0.0
 description:
   - Creates, updates and deletes backup units so that they match the list O(units), in one pass
     whatever the length of the list; the role C(ionoscloud.backup.backupunits) calls it once.

@@ -39,7 +39,7 @@ def test_get_sends_pretty_false_depth_user_agent_basic_auth_and_contract(make_cl
     assert call.method == 'GET'
     assert call.url == BASE + '/backupunits'
     assert call.params == {'pretty': 'false', 'depth': '1'}
-    assert call.headers['User-Agent'] == 'ansible-collection-ionoscloud.backup/1.0.0'
+    assert call.headers['User-Agent'] == 'ansible-collection-ionoscloud.backup/' + _client.COLLECTION_VERSION
     assert call.headers['Authorization'] == 'Basic ' + base64.b64encode(b'alice:s3cret-pw').decode()
     assert call.headers['X-Contract-Number'] == '31721234'
     assert call.timeout == 7
