@@ -26,11 +26,11 @@ bench:
 
 # Single steps, for development; `make test` runs them all.
 sanity:
-	bash scripts/test.sh sanity-2.21 sanity-2.19
+	bash scripts/test.sh sanity-2.21 sanity-2.20 sanity-2.19
 units:
-	bash scripts/test.sh units-2.21 units-2.19
+	bash scripts/test.sh units-2.21 units-2.20 units-2.19
 integration:
-	bash scripts/test.sh integration-2.21 integration-2.19
+	bash scripts/test.sh integration-2.21 integration-2.20 integration-2.19
 molecule:
 	bash scripts/test.sh molecule
 lint:

@@ -4,6 +4,7 @@
 # Layout it creates (all gitignored):
 #   .venv/tools     Python 3.12, newest ansible-core + every test, lint and docs tool
 #   .venv/core219   Python 3.11, the newest ansible-core Python 3.11 can run (2.19.x)
+#   .venv/core220   Python 3.13, ansible-core 2.20.x
 #   .venv/demo      ansible-core + requests only, for `make demo`
 #   .venv/pybin     real interpreter symlinks, first on PATH (pyenv shims fail for inactive versions)
 #   build/test/     scratch copies .../ansible_collections/ionoscloud/backup and step logs
@@ -88,6 +89,8 @@ ensure_venv() {
 
 # ansible-test downloads a get-pip script from a host this kind of machine cannot reach.
 # Write an offline stand-in built from the pinned pip wheel on PyPI (once per pip version).
+# The one place that reads ansible-test's internals: no public interface tells which pip
+# version it bootstraps, and it must match that version's cache file name.
 seed_get_pip() {
     local python=$1 pipv cache whl
     pipv=$("$python" - <<'PYEOF'
@@ -123,6 +126,37 @@ ensure_tools_venv() {
     [ -n "$py" ] || die "Python 3.12 or 3.13 is required for the tools venv"
     ensure_venv tools "$py" "$REQ_DIR/tools.txt" "$REQ_DIR/tools-constraints.txt"
     seed_get_pip "$VENV_ROOT/tools/bin/python"
+}
+
+ensure_core220_venv() {
+    local py
+    py=$(find_python 3.13)
+    [ -n "$py" ] || die "Python 3.13 is required for the ansible-core 2.20 venv"
+    ensure_venv core220 "$py" "$REQ_DIR/core220.txt"
+    seed_get_pip "$VENV_ROOT/core220/bin/python"
+}
+
+# Every venv `make test` uses. They install independently and pip mostly waits on the network,
+# so in parallel.
+ensure_all_venvs() {
+    local pids=() p
+    ensure_tools_venv & pids+=($!)
+    ensure_core219_venv & pids+=($!)
+    ensure_core220_venv & pids+=($!)
+    ensure_venv demo "$(find_python 3.12)" "$REQ_DIR/demo.txt" & pids+=($!)
+    for p in "${pids[@]}"; do wait "$p" || die "setting up the virtual environments failed"; done
+    local v
+    for v in tools core219 core220; do echo "$v: $("$VENV_ROOT/$v/bin/ansible" --version | sed -n 1p)"; done
+}
+
+# write_secrets NAME LABEL=VALUE...: lists the secrets a test run used in $SECRETS_DIR/NAME.json,
+# for scripts/secret_scan.py (nothing when SECRETS_DIR is unset, e.g. outside `make test`).
+write_secrets() {
+    [ -n "${SECRETS_DIR:-}" ] || return 0
+    local name=$1
+    shift
+    python3 -c 'import json, sys; print(json.dumps(dict(a.split("=", 1) for a in sys.argv[1:])))' "$@" \
+        > "$SECRETS_DIR/$name.json"
 }
 
 ensure_core219_venv() {
