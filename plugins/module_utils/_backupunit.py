@@ -11,6 +11,7 @@ info() or sso_url(). Those end the module run (exit_json / fail_json).
 
 from __future__ import annotations
 
+import collections
 import copy
 import re
 from urllib.parse import quote
@@ -309,7 +310,7 @@ class BackupUnitResource:
         params = self.module.params
         specs = params['units']
         names = [spec['name'] for spec in specs]
-        duplicates = sorted(set(name for name in names if names.count(name) > 1))
+        duplicates = sorted(name for name, count in collections.Counter(names).items() if count > 1)
         if duplicates:
             raise IonosError('these backup unit names are listed more than once: %s; each unit must appear once'
                              % ', '.join(duplicates))
@@ -333,20 +334,23 @@ class BackupUnitResource:
         # Every plan is made, so every input problem found, before the first write.
         plans = [plan_unit(spec, (by_name.get(spec['name']) or [None])[0], password_option='password')
                  for spec in specs]
-        undeclared = [unit for unit in existing if unit_properties(unit).get('name') not in set(names)]
+        declared = set(names)
+        undeclared = [unit for unit in existing if unit_properties(unit).get('name') not in declared]
         if params['purge']:
             plans += [plan_unit(dict(name=unit_properties(unit).get('name'), state='absent'), unit, purged=True)
                       for unit in undeclared]
 
-        if not self.module.check_mode:
+        if self.module.check_mode:
+            for plan in plans:
+                plan.changed = plan.action is not None
+        else:
             for plan in plans:
                 if plan.action is not None:
                     self._send_capturing_errors(plan)
             if params['wait']:
                 self._wait_for_all([plan for plan in plans if plan.error is None and plan.needs_wait],
                                    self.client.deadline(params['wait_timeout']))
-        self.changed = any(plan.changed for plan in plans) if not self.module.check_mode \
-            else any(plan.action is not None for plan in plans)
+        self.changed = any(plan.changed for plan in plans)
 
         result = dict(changed=self.changed,
                       backupunits=[self._plan_result(plan) for plan in plans],
@@ -367,9 +371,8 @@ class BackupUnitResource:
             unit = plan.predicted(self.module.params['wait'])
         else:
             unit = plan.unit if plan.action == 'delete' else plan.answered
-        outcome = dict(name=plan.name, action=plan.action or 'none', changed=plan.changed or (
-            self.module.check_mode and plan.action is not None), purged=plan.purged,
-            backupunit=None if plan.action == 'delete' and not self.module.check_mode else self._public(unit))
+        outcome = dict(name=plan.name, action=plan.action or 'none', changed=plan.changed, purged=plan.purged,
+                       backupunit=None if plan.action == 'delete' and not self.module.check_mode else self._public(unit))
         if plan.error is not None:
             outcome['failed'] = True
             outcome['msg'] = plan.error
