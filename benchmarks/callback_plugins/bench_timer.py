@@ -59,6 +59,10 @@ class CallbackModule(CallbackBase):
         self._out.write(json.dumps(record) + '\n')
         self._out.flush()
 
+    def v2_playbook_on_play_start(self, play):
+        # marks where each play begins, so a benchmark can time a play (a role run) as one job
+        self._write('play', play=play.get_name())
+
     def v2_runner_on_start(self, host, task):
         self._write('start', host=host, task=task)
 
