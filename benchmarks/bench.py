@@ -4,7 +4,9 @@
 
 Everything runs against the API emulator (tests/mock_api/server.py) on loopback, with an
 installed build of the collection (ansible-galaxy collection build + offline install into a
-scratch collections path), driven through real `ansible-playbook` / `ansible` runs. Per-task
+scratch collections path), driven through real `ansible-playbook` / `ansible` runs. What is built,
+and whose emulator runs, is the commit HEAD (exported with git archive: others may be editing the
+working tree), or with --from-worktree the working tree as it is. Per-task
 times come from the benchmark callback benchmarks/callback_plugins/bench_timer.py.
 
 Sections (the numbers of issue 7):
@@ -15,9 +17,13 @@ Sections (the numbers of issue 7):
   scale       5. backupunit_info over 10,000 units: task time and module peak memory
   throughput  6. 20 hosts x 10 units under a 600/min, burst 20 rate limit
   imports     7. python -X importtime of each module's import chain
+  role        8. the role backupunits vs a loop of backupunit, 20 units, 2 s provisioning (untracked):
+                 first run and unchanged re-run; 9. the requests of an unchanged list (issue 12)
+  role_throughput
+              10. 200 units through the role under a 600/min, burst 20 rate limit (issue 12)
 
 usage: make bench [BENCH_ARGS=...], or, in a venv with ansible-core and requests:
-       bench.py [--quick] [--only SECTION,...] [--results FILE] [--render-only]
+       bench.py [--quick] [--only SECTION,...] [--results FILE] [--render-only] [--from-worktree]
 Benchmarks measure; they never fail because the machine is slow. They fail only when something
 is wrong (a task failed, a unit is missing, a request was not answered).
 """
@@ -28,6 +34,7 @@ import argparse
 import datetime
 import glob
 import http.client
+import importlib.util
 import itertools
 import json
 import os
@@ -37,6 +44,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from urllib.parse import urlsplit
@@ -47,8 +55,9 @@ sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'mock_api'))
 
 from harness import Emulator  # noqa: E402  (tests/mock_api, stdlib only)
 
-SECTIONS = ('per_task', 'by_hand', 'requests', 'waiting', 'scale', 'throughput', 'imports')
-MODULES = ('backupunit', 'backupunit_info', 'backupunit_sso_url')
+SECTIONS = ('per_task', 'by_hand', 'requests', 'waiting', 'scale', 'throughput', 'imports', 'role',
+            'role_throughput')
+MODULES = ('backupunit', 'backupunit_info', 'backupunit_sso_url', 'backupunits')
 UNIT_PASSWORD = 'Bench-pass-2025'
 RUN_NUMBERS = itertools.count(1)       # one sequence for every Ansible run, so no log file is reused
 
@@ -180,6 +189,25 @@ class Events:
 
     def failures(self):
         return [rec for rec in self.records if rec['event'] in ('failed', 'item_failed')]
+
+    def plays(self):
+        """play name -> (seconds from its first task's start to its last task's result, its spans).
+
+        Plays run one after another, so a task belongs to the last play that started before it.
+        Play names must be unique within the run.
+        """
+        marks = [(rec['t'], rec['play']) for rec in self.records if rec['event'] == 'play']
+        if len({name for _t, name in marks}) != len(marks):
+            raise BenchError('play names are not unique: %s' % [name for _t, name in marks])
+        members = {}
+        for span in self.spans():
+            name = None
+            for started, play_name in marks:
+                if started <= span[2]:
+                    name = play_name
+            members.setdefault(name, []).append(span)
+        return {name: (max(sp[3] for sp in spans) - min(sp[2] for sp in spans), spans)
+                for name, spans in members.items()}
 
     def results(self):
         return {task: rec for _host, task, _s, _e, _ev, rec in self.spans()}
@@ -454,8 +482,24 @@ def bench_requests(ctx):
             ('delete', 'backupunit', {'name': 'req-unit', 'state': 'absent'}, False),
             ('absent when missing', 'backupunit', {'name': 'req-unit', 'state': 'absent'}, False),
         ]
+    # Today's API, the emulator's default (untracked, a write finished when it is answered): the
+    # figures and the goal. Then the same operations in the 2023 model (tracked requests, 0.2 s
+    # provisioning), which the figures of earlier runs came from, to show what the default changed.
+    rows = request_rows(ctx, ops, {})
+    delayed = request_rows(ctx, ops, DELAYED_REQUESTS_MODEL)
+    missing = [m for m in MODULES if not ctx.has(m)]
+    return {'mode': 'default', 'rows': rows, 'delayed_model': dict(DELAYED_REQUESTS_MODEL, rows=delayed),
+            'missing_modules': missing}
+
+
+DELAYED_REQUESTS_MODEL = {'provisioning_delay': 0.2, 'request_tracking': True}
+
+
+def request_rows(ctx, ops, emulator_options):
+    """One ad-hoc run per operation against an emulator started with `emulator_options`
+    (none: its default mode); the requests each sent, from the emulator's log."""
     rows = []
-    with Emulator(provisioning_delay=0.2, request_tracking=True) as emu:  # as the report describes the run
+    with Emulator(**emulator_options) as emu:
         seed_units(emu, ['req-neighbour-%d' % i for i in range(3)])
         unit_id = None
         for label, module, args, check in ops:
@@ -471,9 +515,9 @@ def bench_requests(ctx):
                 raise BenchError('requests: %s got an error answer: %s' % (label, entries))
             rows.append({'operation': label, 'module': module, 'check': check, 'changed': record.get('changed'),
                          'requests': len(entries), 'detail': summarize_requests(entries), 'seconds': seconds,
-                         'status_polls': sum(1 for e in entries if request_shape(e) == 'GET /requests/{id}/status')})
-    missing = [m for m in MODULES if not ctx.has(m)]
-    return {'provisioning_delay': 0.2, 'rows': rows, 'missing_modules': missing}
+                         'status_polls': sum(1 for e in entries if request_shape(e) == 'GET /requests/{id}/status'
+                                             and e['status'] == 200)})
+    return rows
 
 
 # ------------------------------------------------------------------------------ 4. waiting
@@ -759,6 +803,159 @@ def bench_imports(ctx):
     return {'runs': ctx.import_runs, 'rows': rows}
 
 
+# ------------------------------------------------------------------------------ 8-10. the role
+
+ROLE = 'ionoscloud.backup.backupunits'
+ROLE_DELAY = 2.0            # the provisioning delay of the role-vs-loop comparison (untracked)
+
+
+def declared_units(prefix, count, email='role@example.com'):
+    """The list the role gets (and the loop iterates): name, email, password per unit."""
+    return [{'name': '%s-%03d' % (prefix, i), 'email': email, 'password': UNIT_PASSWORD} for i in range(count)]
+
+
+def role_play(emu, name, units):
+    """A play that applies the role to `units`, as the role's README shows it."""
+    return {'name': name, 'hosts': 'localhost', 'gather_facts': False, 'module_defaults': module_defaults(emu),
+            'roles': [{'role': ROLE, 'vars': {'backupunits': units}}]}
+
+
+def loop_play(emu, name, units):
+    """A play that loops the single-unit module over the same list (wait: true)."""
+    return {'name': name, 'hosts': 'localhost', 'gather_facts': False, 'module_defaults': module_defaults(emu),
+            'tasks': [{'name': 'backupunit loop', 'loop': units, 'loop_control': {'label': '{{ item.name }}'},
+                       'ionoscloud.backup.backupunit': {
+                           'name': '{{ item.name }}', 'email': '{{ item.email }}',
+                           'backupunit_password': '{{ item.password }}', 'wait': True}}]}
+
+
+def check_converged(where, emu, units):
+    """Every declared unit exists exactly once, AVAILABLE, with its email; nothing else exists."""
+    found = units_by_name(emu)
+    wanted = {u['name']: u['email'] for u in units}
+    for name, email in wanted.items():
+        got = found.get(name) or []
+        if len(got) != 1 or got[0].get('email') != email or got[0].get('state') != 'AVAILABLE':
+            raise BenchError('%s: unit %s is %r, expected one AVAILABLE unit with email %s' % (where, name, got, email))
+    extra = sorted(set(found) - set(wanted))
+    if extra:
+        raise BenchError('%s: units nobody declared: %s' % (where, extra))
+
+
+def play_changed(spans):
+    """Whether any task of the play reported a change."""
+    return any(rec.get('changed') for _h, _t, _s, _e, _ev, rec in spans)
+
+
+def bench_role(ctx):
+    """8. The role against a loop of backupunit over the same list, 20 units, 2 s provisioning
+    (untracked: today's API with its BUSY window), first run and unchanged re-run, interleaved;
+    9. the requests of an unchanged list through the role (and through the loop)."""
+    count = ctx.role_units
+    units = declared_units('unit', count)
+    options = {'provisioning_delay': ROLE_DELAY, 'request_tracking': False}
+    samples = {'first': {'role': [], 'loop': []}, 'unchanged': {'role': [], 'loop': []}}
+    requests = {'first': {'role': [], 'loop': []}, 'unchanged': {'role': [], 'loop': []}}
+    shapes = {'first': {}, 'unchanged': {}}
+    changed = {'first': {'role': [], 'loop': []}, 'unchanged': {'role': [], 'loop': []}}
+    # One emulator per competitor, both in the same mode: each starts every round from an empty
+    # contract, and the role sees no units it does not declare (it would report them in a task).
+    with Emulator(**options) as role_emu, Emulator(**options) as loop_emu:
+        emus = {'role': role_emu, 'loop': loop_emu}
+        make = {'role': role_play, 'loop': loop_play}
+        for r in range(ctx.role_rounds):
+            for emu in emus.values():
+                emu.reset()                         # forget every unit: the next run creates all of them
+            for phase, runs in (('first', 1), ('unchanged', ctx.role_reruns)):
+                for emu in emus.values():
+                    emu.clear_log()
+                plays, names = [], []
+                for k in range(runs):
+                    for who in rotate(['role', 'loop'], r + k):
+                        name = '%s %s r%d.%d' % (who, phase, r, k)
+                        plays.append(make[who](emus[who], name, units))
+                        names.append((who, name))
+                log('role vs loop: round %d, %s run, %d units' % (r + 1, phase, count))
+                events, _wall = ctx.ansible.playbook('role_%s_r%d' % (phase, r), plays)
+                jobs = events.plays()
+                for who, name in names:
+                    seconds, spans = jobs[name]
+                    samples[phase][who].append(seconds)
+                    changed[phase][who].append(play_changed(spans))
+                for who, emu in emus.items():
+                    entries = emu.log()
+                    requests[phase][who].append(len(entries) / float(runs))
+                    if runs == 1:       # by shape: what one run sent (the last round's)
+                        shapes[phase][who] = {shape: sum(1 for e in entries if request_shape(e) == shape
+                                                         and e['status'] != 404)
+                                              for shape in sorted({request_shape(e) for e in entries})}
+                        shapes[phase][who]['404 answers'] = sum(1 for e in entries if e['status'] == 404)
+                    check_converged('role vs loop (%s, %s)' % (who, phase), emu, units)
+        # 9: exactly what one unchanged run sends, each competitor on its own
+        exact = {}
+        for who, emu in emus.items():
+            emu.clear_log()
+            events, _wall = ctx.ansible.playbook('role_requests_' + who, [make[who](emu, '%s requests' % who, units)])
+            entries = emu.log()
+            exact[who] = {'requests': len(entries), 'detail': summarize_requests(entries),
+                          'changed': play_changed(next(iter(events.plays().values()))[1])}
+            check_converged('requests (%s)' % who, emu, units)
+    if any(changed['first'][who].count(False) for who in ('role', 'loop')):
+        raise BenchError('role vs loop: a first run reported no change: %r' % changed['first'])
+    if any(any(changed['unchanged'][who]) for who in ('role', 'loop')) or any(e['changed'] for e in exact.values()):
+        raise BenchError('role vs loop: an unchanged run reported a change: %r %r' % (changed['unchanged'], exact))
+    result = {'units': count, 'rounds': ctx.role_rounds, 'reruns': ctx.role_reruns, 'emulator': options,
+              'samples': samples, 'requests_per_run': requests, 'first_run_requests': shapes['first'],
+              'unchanged_requests': exact, 'cases': {}}
+    for phase in ('first', 'unchanged'):
+        m = {who: median(samples[phase][who]) for who in ('role', 'loop')}
+        result['cases'][phase] = {
+            'median': m, 'speedup': m['loop'] / m['role'],
+            'paired_speedup': median([lo / ro for ro, lo in zip(samples[phase]['role'], samples[phase]['loop'])]),
+            'requests': {who: median(requests[phase][who]) for who in ('role', 'loop')}}
+    return result
+
+
+def bench_role_throughput(ctx):
+    """10. 200 declared units through the role in one run, without a limit and under 600/min,
+    burst 20; the emulator in its default mode (today's API: a write is finished when answered)."""
+    count = ctx.role_tp_units
+    units = declared_units('rl', count)
+    runs = {}
+    for label, limit in (('unlimited', None), ('limited', (600, 20))):
+        options = {} if not limit else {'rate_limit': limit[0], 'rate_burst': limit[1]}
+        with Emulator(**options) as emu:
+            log('role throughput (%s): %d units in one role run' % (label, count))
+            events, wall = ctx.ansible.playbook('role_throughput_' + label, [role_play(emu, 'role %s' % label, units)],
+                                                allow_failures=True)
+            entries = emu.log()
+            found = units_by_name(emu)
+        makespan, spans = next(iter(events.plays().values()))
+        limited = [e for e in entries if e['status'] == 429]
+        accepted = [e for e in entries if e['status'] != 429]
+        posts = [e for e in entries if e['method'] == 'POST' and e['status'] == 202]
+        failed_tasks = [rec for rec in events.records if rec['event'] == 'failed']
+        wanted = {u['name'] for u in units}
+        runs[label] = {
+            'makespan': makespan, 'wall': wall, 'requests_total': len(entries),
+            'requests_accepted': len(accepted), 'rate_limited_429': len(limited), 'posts_accepted': len(posts),
+            'units': len(found), 'missing': len(wanted - set(found)),
+            'duplicates': sum(len(v) - 1 for v in found.values() if len(v) > 1),
+            'extra_posts': len(posts) - len(wanted), 'failures': len(failed_tasks),
+            'failure_messages': [rec.get('msg', '') for rec in failed_tasks][:3],
+            'not_available': sum(1 for v in found.values() for u in v if u.get('state') != 'AVAILABLE'),
+            'requests_by_shape': {shape: sum(1 for e in accepted if request_shape(e) == shape)
+                                  for shape in sorted({request_shape(e) for e in accepted})},
+            'tasks': {task: end - start for _h, task, start, end, _ev, _rec in spans},
+        }
+        if limit:
+            per_second = limit[0] / 60.0
+            runs[label].update(per_minute=limit[0], burst=limit[1], floor=len(accepted) / per_second,
+                               floor_with_burst=(len(accepted) - limit[1]) / per_second)
+            runs[label]['ratio'] = makespan / runs[label]['floor']
+    return {'units': count, 'mode': 'default', 'runs': runs}
+
+
 # ------------------------------------------------------------------------------ the run
 
 class Context:
@@ -777,6 +974,10 @@ class Context:
         self.tp_hosts = 5 if quick else 20
         self.tp_units = 3 if quick else 10
         self.import_runs = 3 if quick else 15
+        self.role_units = 20                   # the list of issue 12, also in a quick run
+        self.role_rounds = 1 if quick else 3   # each round: a first run (create all) and re-runs
+        self.role_reruns = 1 if quick else 3   # unchanged re-runs per round
+        self.role_tp_units = 50 if quick else 200
         installed = os.path.join(collections_path, 'ansible_collections', 'ionoscloud', 'backup', 'plugins', 'modules')
         self.modules = {m for m in MODULES if os.path.exists(os.path.join(installed, m + '.py'))}
 
@@ -784,14 +985,14 @@ class Context:
         return module in self.modules
 
 
-def build_and_install(work, python):
+def build_and_install(work, python, source_dir):
     bindir = os.path.dirname(python)
     dist = os.path.join(work, 'dist')
     # not work/collections: that is next to the playbooks, and Ansible prefers a playbook's
     # adjacent collections/ over ANSIBLE_COLLECTIONS_PATH
     collections = os.path.join(work, 'installed')
     for command in ([os.path.join(bindir, 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path', dist,
-                     REPO_ROOT],):
+                     source_dir],):
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     tarball = glob.glob(os.path.join(dist, '*.tar.gz'))[0]
     subprocess.run([os.path.join(bindir, 'ansible-galaxy'), 'collection', 'install', '--offline', '-p', collections,
@@ -799,6 +1000,44 @@ def build_and_install(work, python):
                    env=dict(os.environ, ANSIBLE_HOME=os.path.join(work, 'ansible_home'),
                             ANSIBLE_COLLECTIONS_PATH=collections))
     return collections, os.path.basename(tarball)
+
+
+def git(*args):
+    proc = subprocess.run(['git', '-C', REPO_ROOT] + list(args), capture_output=True, text=True, check=False)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def source_state(from_worktree):
+    """What is measured: the commit, and (when the working tree is built) its uncommitted changes to
+    what the build takes or the emulator runs."""
+    commit = (git('rev-parse', '--short', 'HEAD') or '').strip() or None
+    state = {'commit': commit, 'from_worktree': from_worktree, 'uncommitted': []}
+    if from_worktree:
+        status = git('status', '--porcelain', '--', 'plugins', 'roles', 'meta', 'galaxy.yml', 'tests/mock_api') or ''
+        state['uncommitted'] = [line[3:] for line in status.splitlines() if line.strip()]
+    return state
+
+
+def export_head(work, commit):
+    """The committed tree at `commit`, extracted into work/source (others edit the working tree)."""
+    target = os.path.join(work, 'source')
+    os.makedirs(target)
+    archive = os.path.join(work, 'source.tar')
+    subprocess.run(['git', '-C', REPO_ROOT, 'archive', '--format=tar', '-o', archive, commit], check=True)
+    with tarfile.open(archive) as handle:
+        handle.extractall(target, filter='data')
+    os.remove(archive)
+    return target
+
+
+def use_emulator_from(source_dir):
+    """Run the emulator (harness and server) of the measured tree, not of the working tree."""
+    global Emulator     # pylint: disable=global-statement
+    spec = importlib.util.spec_from_file_location('bench_harness', os.path.join(source_dir, 'tests', 'mock_api',
+                                                                                   'harness.py'))
+    harness = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(harness)
+    Emulator = harness.Emulator
 
 
 def ensure_matplotlib():
@@ -861,6 +1100,8 @@ def main():
     parser.add_argument('--render-only', action='store_true', help='only (re)write docs/performance.md from --results')
     parser.add_argument('--no-render', action='store_true', help='do not write docs/performance.md')
     parser.add_argument('--keep', action='store_true', help='keep the scratch directory (playbooks, logs, events)')
+    parser.add_argument('--from-worktree', action='store_true',
+                        help='measure the working tree, uncommitted changes included (default: the commit HEAD)')
     args = parser.parse_args()
 
     if not args.render_only:
@@ -871,8 +1112,18 @@ def main():
         python = sys.executable
         work = tempfile.mkdtemp(prefix='ionos-bench-')
         try:
+            source = source_state(args.from_worktree)
+            if args.from_worktree:
+                source_dir = REPO_ROOT
+                log('measuring the working tree (commit %s plus uncommitted changes: %s)'
+                    % (source['commit'], ', '.join(source['uncommitted']) or 'none'))
+            else:
+                # the committed code: others may be editing the working tree while this runs
+                source_dir = export_head(work, source['commit'])
+                use_emulator_from(source_dir)
+                log('measuring commit %s' % source['commit'])
             log('building and installing the collection into %s' % work)
-            collections, tarball = build_and_install(work, python)
+            collections, tarball = build_and_install(work, python, source_dir)
             ctx = Context(args, work, python, collections)
             results = {}
             if os.path.exists(args.results):
@@ -880,6 +1131,7 @@ def main():
                     results = json.load(handle)         # sections not run this time are kept
             results['machine'] = machine_info(python)
             results['collection'] = tarball
+            results['source'] = source
             results['modules'] = sorted(ctx.modules)
             results['quick'] = args.quick
             results['client_policies'] = client_policies(ctx)

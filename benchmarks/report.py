@@ -12,7 +12,8 @@ import os
 import sys
 
 CHART = 'performance-overview.png'
-SECTIONS = ('per_task', 'by_hand', 'requests', 'waiting', 'scale', 'throughput', 'imports')
+SECTIONS = ('per_task', 'by_hand', 'requests', 'waiting', 'scale', 'throughput', 'imports', 'role',
+            'role_throughput')
 
 # The goals of issue 7. They stay here, and in the document, whether or not a run meets them.
 GOAL_INFO_URI_RATIO = 1.10
@@ -23,6 +24,11 @@ GOAL_SCALE_SECONDS = 2.0
 GOAL_SCALE_MIB = 150.0
 GOAL_THROUGHPUT_RATIO = 1.3
 GOAL_OWN_IMPORT_MS = 10.0
+# The goals of issue 12 (the role backupunits).
+GOAL_ROLE_SPEEDUP_FIRST = 5.0           # role vs a loop of backupunit, 20 units, first run
+GOAL_ROLE_SPEEDUP_UNCHANGED = 5.0       # the same, unchanged re-run
+GOAL_ROLE_UNCHANGED_REQUESTS = 1        # an unchanged list of 20 through the role
+GOAL_ROLE_THROUGHPUT_RATIO = 1.3        # 200 units through the role under 600/min: makespan / floor
 
 
 def s(value, digits=2):
@@ -72,6 +78,19 @@ def load_note(section):
     return note + ')' if note else ''
 
 
+def source_text(source):
+    """', built from commit X' (and what was uncommitted, when the working tree was measured)."""
+    if not source or not source.get('commit'):
+        return ''
+    if not source.get('from_worktree'):
+        return ', built from commit `%s` (the committed tree, exported with `git archive`; its emulator too)' \
+            % source['commit']
+    if source.get('uncommitted'):
+        return ', built from the working tree at commit `%s` **with uncommitted changes** to %s' % (
+            source['commit'], ', '.join('`%s`' % f for f in source['uncommitted']))
+    return ', built from the working tree at commit `%s` (no uncommitted changes)' % source['commit']
+
+
 def write(results, docs_dir):
     chart = None
     try:
@@ -102,8 +121,8 @@ def render(r, chart):
     w('Run started %s, on %s (%s CPUs, %s MiB RAM), %s, kernel %s; Python %s, ansible-core %s, requests %s;'
       % (m['date'], m['cpu'], m['cpus'], m['memory_mib'], m['os'], m['kernel'], m['python'],
          m['ansible_core'], m['requests']))
-    w('collection `%s`.%s' % (r.get('collection'), ' **Quick run (few rounds): figures are indicative only.**'
-                              if r.get('quick') else ''))
+    w('collection `%s`%s.%s' % (r.get('collection'), source_text(r.get('source')),
+                                ' **Quick run (few rounds): figures are indicative only.**' if r.get('quick') else ''))
     loads = [r[k]['load_average'] for k in SECTIONS if k in r and 'load_average' in r[k]]
     if loads:
         peak = max(max(pair) for pair in loads)
@@ -132,7 +151,7 @@ def render(r, chart):
         w('| %s |' % ' | '.join(row))
     w('')
     for fn in (section_per_task, section_by_hand, section_requests, section_waiting, section_scale,
-               section_throughput, section_imports):
+               section_throughput, section_imports, section_role, section_role_requests, section_role_throughput):
         fn(r, w)
     return '\n'.join(out).rstrip() + '\n'
 
@@ -157,7 +176,8 @@ def summary_rows(r):
     rq = r.get('requests')
     if rq:
         bad = [row['operation'] for row in rq['rows'] if row['requests'] > expected_requests(row)[0]]
-        rows.append(('3', 'requests per operation', 'see section 3',
+        rows.append(('3', 'requests per operation, today\'s API (the emulator\'s default)',
+                     'reads and no-op runs 1; create, update 2; delete 4 (section 3)',
                      '%d operations, %s' % (len(rq['rows']), 'all at the expected count' if not bad
                                             else 'over: ' + ', '.join(bad)), verdict(not bad)))
     wt = r.get('waiting')
@@ -204,6 +224,31 @@ def summary_rows(r):
                          'collection code ≤ %.1f ms; %s' % (
                              worst, ('other packages ≥ 1 ms: ' + ', '.join(third)) if third else 'nothing else'),
                          verdict(worst <= GOAL_OWN_IMPORT_MS and not third)))
+    ro = r.get('role')
+    if ro:
+        for phase, goal, label in (('first', GOAL_ROLE_SPEEDUP_FIRST, 'first run, all created'),
+                                   ('unchanged', GOAL_ROLE_SPEEDUP_UNCHANGED, 'unchanged re-run')):
+            c = ro['cases'][phase]
+            rows.append(('8', 'role `backupunits` vs a `backupunit` loop, %d units, %g s provisioning, %s'
+                         % (ro['units'], ro['emulator']['provisioning_delay'], label),
+                         '≥ %.0f× faster' % goal,
+                         '%s faster (%s vs %s)' % (x(c['speedup']), s(c['median']['role']), s(c['median']['loop'])),
+                         verdict(c['speedup'] >= goal)))
+        exact = ro['unchanged_requests']['role']['requests']
+        rows.append(('9', 'requests of an unchanged list of %d through the role' % ro['units'],
+                     'exactly %d' % GOAL_ROLE_UNCHANGED_REQUESTS,
+                     '%d (`%s`); the loop: %d' % (exact, ro['unchanged_requests']['role']['detail'],
+                                                  ro['unchanged_requests']['loop']['requests']),
+                     verdict(exact == GOAL_ROLE_UNCHANGED_REQUESTS)))
+    rt = r.get('role_throughput')
+    if rt and 'limited' in rt['runs']:
+        run = rt['runs']['limited']
+        rows.append(('10', '%d units through the role under %d/min, burst %d' % (rt['units'], run['per_minute'],
+                                                                                  run['burst']),
+                     '0 failures, 0 duplicates, makespan ≤ %.1f× floor' % GOAL_ROLE_THROUGHPUT_RATIO,
+                     '%d failures, %d duplicates, %s = %s the floor of %s' % (
+                         run['failures'], run['duplicates'] + max(0, run['extra_posts']), s(run['makespan'], 1),
+                         x(run['ratio']), s(run['floor'], 1)), verdict(role_throughput_ok(run))))
     return rows
 
 
@@ -212,12 +257,12 @@ KNOWN_IMPORT_GROUPS = {'standard library', 'requests + its dependencies', 'ansib
 
 
 def expected_requests(row):
-    """(most requests an operation should need, why); polls are bounded by the waiting goal."""
+    """(most requests an operation should need against today's API, why)."""
     op = row['operation']
     if op in ('create', 'update (email)', 'update_password: always'):
-        return 3 + GOAL_WAIT_POLLS, '1 list + 1 write + status polls + 1 read of the result'
+        return 2, '1 list + 1 write, answered finished'
     if op == 'delete':
-        return 2 + GOAL_WAIT_POLLS, '1 list + 1 DELETE + status polls'
+        return 4, '1 list + 1 DELETE + the status URL (404) + the unit (404)'
     if op == 'SSO URL: by name':
         return 2, '1 list + 1 ssourl'
     return 1, 'one read'
@@ -275,9 +320,12 @@ def section_by_hand(r, w):
     w('missing (`no_log`, since it carries the password), `PATCH` when the email differs, and poll the')
     w('request\'s status URL with `until` (`retries: 120`, `delay: %s`) when something was written. Job'
       % bh['uri_poll_delay'])
-    w('time is from the first task\'s start to the last task\'s result, skipped tasks included. Emulator')
-    w('provisioning delay %.1f s. %d measured rounds after %d warm-up; in each round the two versions run'
-      % (bh['provisioning_delay'], bh['rounds'], bh['warmup']))
+    w('time is from the first task\'s start to the last task\'s result, skipped tasks included. The emulator')
+    w('runs the delayed, tracked 2023 model, asked for explicitly (`provisioning_delay=%g, request_tracking=True`):'
+      % bh['provisioning_delay'])
+    w('the `uri` job follows the request\'s status URL, which today\'s API (the default) answers 404, and')
+    w('there would be nothing to wait for. %d measured rounds after %d warm-up; in each round the two versions run'
+      % (bh['rounds'], bh['warmup']))
     w('back to back, in alternating order, for each case. Afterwards the bench checks that every unit')
     w('exists once with the wanted email.%s' % load_note(bh))
     w('')
@@ -357,35 +405,56 @@ def section_requests(r, w):
         return
     w('## 3. Requests per operation')
     w('')
-    w('Goal: reads and no-op runs cost one request (an SSO URL by name two: find, then ask); a write costs')
-    w('one list, the write, the status polls (bounded by section 4) and one read of the result.')
+    w('Goal: reads and no-op runs cost one request (an SSO URL by name two: find, then ask). Against')
+    w('today\'s API a create or an update costs two, the list and the write: the API answers the write')
+    w('finished (`AVAILABLE`), so there is nothing to wait for and nothing to read again. A delete costs')
+    w('four: the list, the `DELETE`, and two reads that prove the unit gone, its request\'s status URL')
+    w('(which today\'s API answers 404: requests are not tracked) and then the unit itself (404).')
     w('')
-    w('Counted from the emulator\'s log, one `ansible` ad-hoc run per operation, provisioning delay %.1f s,'
-      % rq['provisioning_delay'])
-    w('request tracking on, three other units in the contract.%s' % load_note(rq))
+    if rq.get('mode') != 'default':
+        w('**This run measured the 2023 model (request tracking on, provisioning delay %.1f s), not today\'s API.**'
+          % rq.get('provisioning_delay', 0))
+        w('')
+    w('Counted from the emulator\'s log, one `ansible` ad-hoc run per operation, the emulator in its')
+    w('default mode (today\'s API: requests untracked, every write finished when it is answered), three')
+    w('other units in the contract.%s' % load_note(rq))
     w('')
-    w('| operation | requests | what was sent | changed | within goal |')
-    w('| --- | --- | --- | --- | --- |')
+    delayed = {row['operation']: row for row in (rq.get('delayed_model') or {}).get('rows') or []}
+    model = rq.get('delayed_model') or {}
+    w('| operation | requests | what was sent | changed | within goal | 2023 model: requests |')
+    w('| --- | --- | --- | --- | --- | --- |')
     for row in rq['rows']:
         limit, _why = expected_requests(row)
-        w('| %s%s | %d | %s | %s | %s |' % (
+        old = delayed.get(row['operation'])
+        w('| %s%s | %d | %s | %s | %s | %s |' % (
             row['operation'], ' (`--check`)' if row['check'] and 'check' not in row['operation'] else '',
             row['requests'], row['detail'], 'yes' if row['changed'] else 'no',
-            'yes' if row['requests'] <= limit else '**no** (≤ %d)' % limit))
+            'yes' if row['requests'] <= limit else '**no** (≤ %d)' % limit, old['requests'] if old else '-'))
     w('')
-    poll = (r.get('client_policies') or {}).get('poll')
-    create = [row for row in rq['rows'] if row['operation'] == 'create' and 'status_polls' in row]
-    if poll and create:
-        w('The %d status polls of a create come from the poll schedule (looks at %s s after the write)'
-          % (create[0]['status_polls'], times_list(poll_times(poll, rq['provisioning_delay']))))
-        w('meeting the emulator\'s %.1f s provisioning delay. Check mode only reads. Deleting does not read'
-          % rq['provisioning_delay'])
-        w('the unit again: DONE on its request is the proof it is gone.')
-    else:
-        w('The status polls of a write come from the poll schedule meeting the emulator\'s %.1f s provisioning'
-          % rq['provisioning_delay'])
-        w('delay. Check mode only reads. Deleting does not read the unit again: DONE on its request is the')
-        w('proof it is gone.')
+    if delayed:
+        w('The last column is the same sequence, in the same run, against the emulator in the 2023 model the')
+        w('figures of earlier runs came from (`request_tracking=True, provisioning_delay=%g`: writes answered'
+          % model.get('provisioning_delay', 0))
+        w('`BUSY`, requests tracked). Where the default changed a figure:')
+        w('')
+        for row in rq['rows']:
+            old = delayed.get(row['operation'])
+            if not old or (old['requests'] == row['requests'] and old['detail'] == row['detail']):
+                continue
+            w('- %s: %d → %d requests; the 2023 model sent %s, today\'s API %s.' % (
+                row['operation'], old['requests'], row['requests'], old['detail'], row['detail']))
+        w('')
+        now = {row['operation']: row for row in rq['rows']}
+        create, delete = now.get('create'), now.get('delete')
+        if create and create['requests'] == 2:
+            w('A write now ends with its answer: the module neither polls nor reads the unit again.')
+        if delete and delayed.get('delete') and delete['requests'] == delayed['delete']['requests']:
+            w('A delete costs the same number of requests, but the proof that the unit is gone changed: the')
+            w('status URL answers 404, so the module reads the unit, and its 404 is the proof (the 2023 model')
+            w('answered DONE on the status URL instead).')
+        same = [op for op, row in now.items() if op in delayed and row['detail'] == delayed[op]['detail']]
+        w('Sent the same in both models: %s. Waiting, in the delayed model, is measured in section 4.'
+          % ', '.join('"%s"' % op for op in same))
     if rq.get('missing_modules'):
         w('')
         w('Not measured (module not present at the time of the run): %s.' % ', '.join(rq['missing_modules']))
@@ -402,6 +471,10 @@ def section_waiting(r, w):
       % (wt['provisioning_delay'], GOAL_WAIT_OVERHEAD))
     w('polls at most %d times, with request tracking on and off (off: the status URL answers 404, the' % GOAL_WAIT_POLLS)
     w('module falls back to polling the unit until it is AVAILABLE).')
+    w('')
+    w('This section asks the emulator for its delayed model explicitly (`provisioning_delay`, and')
+    w('`request_tracking` on or off, set through its control API): in its default mode, today\'s API, a')
+    w('write is finished when it is answered and the module does not wait at all (section 3).')
     w('')
     w('Measured two ways:')
     w('')
@@ -515,10 +588,11 @@ def section_throughput(r, w):
     w('')
     w('An inventory of %d local hosts (`ansible_connection=local`), forks %d; one task per host loops'
       % (tp['hosts'], tp['forks']))
-    w('`backupunit` over %d names, %d units in all, provisioning delay 0.2 s. Run once without a limit'
+    w('`backupunit` over %d names, %d units in all, in the emulator\'s 2023 model (request tracking on,'
       % (tp['units_per_host'], tp['hosts'] * tp['units_per_host']))
-    w('(what the machine can do) and once with the emulator limiting to 600 requests per minute, burst 20')
-    w('(a token bucket; a 429 carries `Retry-After`). Makespan: first host start to last host result.')
+    w('provisioning delay 0.2 s, asked for explicitly). Run once without a limit (what the machine can do)')
+    w('and once with the emulator limiting to 600 requests per minute, burst 20 (a token bucket; a 429')
+    w('carries `Retry-After`). Makespan: first host start to last host result.')
     w('Floor: the requests the emulator accepted (not 429) divided by the allowed 10 per second.%s'
       % load_note(tp))
     w('')
@@ -612,6 +686,177 @@ def section_imports(r, w):
     w('')
 
 
+def shapes_text(by_shape):
+    """'20 POST /backupunits, 7 GET /backupunits' from {shape: count} (404 answers noted apart)."""
+    by_shape = dict(by_shape or {})
+    not_found = by_shape.pop('404 answers', 0)
+    parts = ['%d %s' % (n, shape) for shape, n in sorted(by_shape.items(), key=lambda kv: -kv[1]) if n]
+    if not_found:
+        parts.append('%d answered 404' % not_found)
+    return ', '.join(parts)
+
+
+def section_role(r, w):
+    ro = r.get('role')
+    if not ro:
+        return
+    delay = ro['emulator']['provisioning_delay']
+    n = ro['units']
+    w('## 8. The role against a loop')
+    w('')
+    w('Goal: for a list of %d units, with a provisioning delay of %g s, the role `ionoscloud.backup.backupunits`'
+      % (n, delay))
+    w('at least %.0f× faster than a play that loops `ionoscloud.backup.backupunit` over the same list'
+      % GOAL_ROLE_SPEEDUP_FIRST)
+    w('(`wait: true`) for the first run, which creates all %d, and at least %.0f× faster for an unchanged re-run.'
+      % (n, GOAL_ROLE_SPEEDUP_UNCHANGED))
+    w('')
+    w('Two emulators, one per competitor, each started with `provisioning_delay=%g, request_tracking=False`:'
+      % delay)
+    w('today\'s untracked API with the `BUSY` window of the delayed model asked for explicitly (in the')
+    w('default mode a write is finished when answered, and neither would wait). Each sees only its own units,')
+    w('so the role has no undeclared units to report. Each round (%d) resets both emulators (no units), then'
+      % ro['rounds'])
+    w('one playbook runs the two first runs as two plays back to back, in alternating order, and a second')
+    w('playbook runs the unchanged re-runs (%d of each), alternating. A run\'s time is its play\'s, from its first'
+      % ro['reruns'])
+    w('task\'s start to its last task\'s result: for the role its argument validation, the module task and')
+    w('its (skipped) report task; for the loop the one looped task, %d module runs. After each playbook' % n)
+    w('the bench checks that each emulator holds the %d units, once each, `AVAILABLE`, with their email, that'
+      % n)
+    w('first runs reported a change and re-runs did not.%s' % load_note(ro))
+    w('')
+    w('| run | role | loop | speed-up (ratio of medians) | per-round median | requests per run: role | loop |')
+    w('| --- | --- | --- | --- | --- | --- | --- |')
+    for phase, label in (('first', 'first run: create all %d' % n), ('unchanged', 'unchanged re-run')):
+        c = ro['cases'][phase]
+        w('| %s | %s | %s | **%s** | %s | %g | %g |' % (
+            label, s(c['median']['role']), s(c['median']['loop']), x(c['speedup']), x(c['paired_speedup']),
+            c['requests']['role'], c['requests']['loop']))
+    w('')
+    w('Samples: %d first runs and %d unchanged re-runs of each.' % (
+        len(ro['samples']['first']['role']), len(ro['samples']['unchanged']['role'])))
+    first = ro['cases']['first']
+    unchanged = ro['cases']['unchanged']
+    shapes = ro.get('first_run_requests') or {}
+    w('')
+    w('First run: the role reads the list once, sends the %d `POST`s one after another without waiting,' % n)
+    w('then waits once for all of them, polling the list; the loop waits out the %g s for each unit in turn,'
+      % delay)
+    w('%s per unit (the loop\'s time / %d), so its time grows with the list and the role\'s does not.'
+      % (s(first['median']['loop'] / n), n))
+    if shapes.get('role') and shapes.get('loop'):
+        w('What one first run sent (the last round): the role %s; the loop %s (each unit: list, `POST`, its'
+          % (shapes_text(shapes['role']), shapes_text(shapes['loop'])))
+        w('status URL, 404, then polls of the unit until `AVAILABLE`).')
+    w('Unchanged re-run: the loop is %d module runs, each a whole task iteration for Ansible (%s each:' % (
+        n, s(unchanged['median']['loop'] / n)))
+    w('module transfer, interpreter start, importing `requests`, one list request); the role is one module run.')
+    w('')
+    missed = [(phase, goal) for phase, goal in (('first', GOAL_ROLE_SPEEDUP_FIRST),
+                                                ('unchanged', GOAL_ROLE_SPEEDUP_UNCHANGED))
+              if ro['cases'][phase]['speedup'] < goal]
+    if missed:
+        w('**Goal missed** for: %s. The goals stay as they are.' % ', '.join(
+            '%s (%s against %.0f×)' % (phase, x(ro['cases'][phase]['speedup']), goal) for phase, goal in missed))
+    else:
+        w('Goal met: %s faster for the first run, %s for the unchanged re-run.' % (
+            x(first['speedup']), x(unchanged['speedup'])))
+    w('')
+
+
+def section_role_requests(r, w):
+    ro = r.get('role')
+    if not ro:
+        return
+    exact = ro['unchanged_requests']
+    w('## 9. Requests of an unchanged list')
+    w('')
+    w('Goal: an unchanged list of %d units through the role makes exactly %d API request.'
+      % (ro['units'], GOAL_ROLE_UNCHANGED_REQUESTS))
+    w('')
+    w('After the rounds of section 8 (same emulators, the %d units in place), the emulator\'s log was' % ro['units'])
+    w('cleared and one more playbook applied the role once; the same for the loop.')
+    w('')
+    w('| run | requests | what was sent | changed |')
+    w('| --- | --- | --- | --- |')
+    for who, label in (('role', 'the role, one run'), ('loop', 'the `backupunit` loop, one run')):
+        e = exact[who]
+        w('| %s | %d | %s | %s |' % (label, e['requests'], e['detail'], 'yes' if e['changed'] else 'no'))
+    w('')
+    role = exact['role']['requests']
+    w('%s: the role\'s module reads the list once, finds every unit as declared and writes nothing.'
+      % ('Goal met' if role == GOAL_ROLE_UNCHANGED_REQUESTS else '**Goal missed** (%d requests)' % role))
+    w('The unchanged re-runs of section 8 agree: %g request per role run, %g per loop run.'
+      % (ro['cases']['unchanged']['requests']['role'], ro['cases']['unchanged']['requests']['loop']))
+    w('')
+
+
+def role_throughput_ok(run):
+    return (run['failures'] == 0 and run['duplicates'] == 0 and run['extra_posts'] <= 0 and run['missing'] == 0
+            and run['ratio'] <= GOAL_ROLE_THROUGHPUT_RATIO)
+
+
+def section_role_throughput(r, w):
+    rt = r.get('role_throughput')
+    if not rt:
+        return
+    n = rt['units']
+    w('## 10. The role under a rate limit')
+    w('')
+    w('Goal: %d declared units through the role in one run under 600 requests per minute, burst 20: zero' % n)
+    w('failures, zero duplicates (each name exists once afterwards), makespan at most %.1f× the floor.'
+      % GOAL_ROLE_THROUGHPUT_RATIO)
+    w('')
+    w('One play applies the role to a list of %d new units. The emulator runs in its default mode' % n)
+    w('(today\'s API: untracked, a write finished when answered), so the run is one list read and %d `POST`s' % n)
+    w('with nothing to wait for. Run once without a limit (what the machine can do) and once with the')
+    w('emulator limiting to 600 requests per minute, burst 20 (a token bucket; a 429 carries `Retry-After`,')
+    w('1 s at this rate). Makespan: the play, from its first task\'s start to its last task\'s result')
+    w('(argument validation, the module task, the skipped report task). Floor: the requests the emulator')
+    w('accepted (not 429) divided by the allowed 10 per second.%s' % load_note(rt))
+    w('')
+    w('| run | makespan | accepted requests | 429 answers | floor | makespan / floor | failures | units | duplicates | POSTs beyond one per unit |')
+    w('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+    for label in ('unlimited', 'limited'):
+        run = rt['runs'].get(label)
+        if not run:
+            continue
+        name = 'no limit' if label == 'unlimited' else '%d/min, burst %d' % (run['per_minute'], run['burst'])
+        w('| %s | %s | %d | %d | %s | %s | %d | %d | %d | %d |' % (
+            name, s(run['makespan'], 1), run['requests_accepted'], run['rate_limited_429'],
+            s(run.get('floor'), 1) if run.get('floor') else '-', x(run.get('ratio')) if run.get('ratio') else '-',
+            run['failures'], run['units'], run['duplicates'], max(0, run['extra_posts'])))
+    w('')
+    limited = rt['runs'].get('limited')
+    if not limited:
+        return
+    shapes = ', '.join('%d %s' % (c, shape) for shape, c in sorted(limited['requests_by_shape'].items(),
+                                                                    key=lambda kv: -kv[1]))
+    w('Accepted requests with the limit: %s. The first %d went through on the burst, so the bucket' % (
+        shapes, limited['burst']))
+    w('alone allows the run to end after %s (accepted requests less the burst, at 10 per second); the'
+      % s(limited['floor_with_burst'], 1))
+    w('makespan was %s, %s that.' % (s(limited['makespan'], 1),
+                                         x(limited['makespan'] / limited['floor_with_burst'])))
+    retry = (r.get('client_policies') or {}).get('retry')
+    if retry:
+        w('The one module process sends its requests one after another; after a 429 it sleeps 100-150 % of')
+        w('`Retry-After` (1 s here), while 10-15 tokens accrue, fewer than the burst of 20, so no token is')
+        w('lost while it sleeps. The retry budget, `RetryPolicy(max_attempts_rate_limited=%d, total_max=%g)`,'
+          % (retry['max_attempts_rate_limited'], retry['total_max']))
+        w('applies to each request on its own, not to the run.')
+    w('')
+    if role_throughput_ok(limited):
+        w('Goal met: every unit created once, no failure, the makespan %s the floor.' % x(limited['ratio']))
+    else:
+        w('**Goal missed**: %d failures (%d units missing), %d duplicates, makespan %s the floor. Failure'
+          % (limited['failures'], limited['missing'], limited['duplicates'] + max(0, limited['extra_posts']),
+             x(limited['ratio'])))
+        w('messages: `%s`. The goal stays as it is.' % '`; `'.join(limited.get('failure_messages') or ['-']))
+    w('')
+
+
 # ------------------------------------------------------------------------------ chart
 
 def draw_chart(r, path):
@@ -619,7 +864,7 @@ def draw_chart(r, path):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+    fig, axes = plt.subplots(3, 2, figsize=(12, 12.75))
     fig.suptitle('ionoscloud.backup benchmarks (%s, %s CPUs)' % (r['machine']['date'], r['machine']['cpus']))
 
     ax = axes[0][0]
@@ -699,6 +944,61 @@ def draw_chart(r, path):
         ax.set_ylabel('units created')
         ax.set_title('6. %d hosts × %d units, forks %d' % (tp['hosts'], tp['units_per_host'], tp['forks']))
         ax.legend(fontsize=8, loc='lower right')
+
+    ax = axes[2][0]
+    ro = r.get('role')
+    if ro:
+        phases = ['first', 'unchanged']
+        pos = range(len(phases))
+        role = [ro['cases'][p]['median']['role'] for p in phases]
+        loop = [ro['cases'][p]['median']['loop'] for p in phases]
+        ax.bar([p - 0.2 for p in pos], role, 0.4, label='role backupunits (one module run)', color='tab:green')
+        ax.bar([p + 0.2 for p in pos], loop, 0.4, label='loop of backupunit (%d module runs)' % ro['units'],
+               color='tab:grey')
+        for p, phase in zip(pos, phases):
+            c = ro['cases'][phase]
+            ax.text(p + 0.2, c['median']['loop'], ' %.1f×' % c['speedup'], ha='center', va='bottom')
+            ax.text(p - 0.2, c['median']['role'], '%.1f s' % c['median']['role'], ha='center', va='bottom',
+                    fontsize=8)
+        ax.set_yscale('log')
+        ax.set_xticks(list(pos))
+        ax.set_xticklabels(['first run: create %d\nrequests: role %g, loop %g' % (
+            ro['units'], ro['cases']['first']['requests']['role'], ro['cases']['first']['requests']['loop']),
+            'unchanged re-run\nrequests: role %d, loop %d' % (
+                ro['unchanged_requests']['role']['requests'], ro['unchanged_requests']['loop']['requests'])],
+            fontsize=8)
+        ax.set_ylabel('run time, s (median, log scale)')
+        ax.set_title('8./9. Role vs loop, %d units, %g s provisioning (goal ≥ %.0f×)' % (
+            ro['units'], ro['emulator']['provisioning_delay'], GOAL_ROLE_SPEEDUP_FIRST))
+        ax.legend(loc='upper right', fontsize=8)
+        ax.set_ylim(top=max(loop) * 4)
+
+    ax = axes[2][1]
+    rt = r.get('role_throughput')
+    if rt:
+        labels, values, colors = [], [], []
+        unlimited, limited = rt['runs'].get('unlimited'), rt['runs'].get('limited')
+        if unlimited:
+            labels.append('no limit')
+            values.append(unlimited['makespan'])
+            colors.append('tab:blue')
+        if limited:
+            labels += ['%d/min, burst %d\n(%d accepted, %d × 429)' % (limited['per_minute'], limited['burst'],
+                                                                       limited['requests_accepted'],
+                                                                       limited['rate_limited_429']),
+                       'floor\n(accepted at 10/s)', 'goal\n(%.1f× floor)' % GOAL_ROLE_THROUGHPUT_RATIO]
+            values += [limited['makespan'], limited['floor'], limited['floor'] * GOAL_ROLE_THROUGHPUT_RATIO]
+            colors += ['tab:green' if role_throughput_ok(limited) else 'tab:red', 'black', 'lightgrey']
+        bars = ax.barh(range(len(values)), values, color=colors)
+        for rect in bars:
+            ax.text(rect.get_width(), rect.get_y() + rect.get_height() / 2, ' %.1f s' % rect.get_width(),
+                    va='center', fontsize=8)
+        ax.set_yticks(range(len(values)))
+        ax.set_yticklabels(labels, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(right=max(values) * 1.2)
+        ax.set_xlabel('seconds (makespan of the role run)')
+        ax.set_title('10. %d units through the role, one run' % rt['units'])
 
     fig.tight_layout()
     fig.savefig(path, dpi=90)
