@@ -30,6 +30,26 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Every Ansible command of the demo reads this scratch configuration, and no other (not an
+# ansible.cfg of the current folder, not ~/.ansible.cfg): the scratch collections path is the
+# configured one, so installing into it draws no warning, and the playbook finds the collection
+# there and only there. The output a newcomer reads is the play itself.
+cat > "$work/ansible.cfg" <<CFG
+[defaults]
+collections_path = $work/collections
+collections_scan_sys_path = false
+home = $work/ansible_home
+local_tmp = $work/ansible_home/tmp
+localhost_warning = false
+retry_files_enabled = false
+
+[inventory]
+inventory_unparsed_warning = false
+CFG
+export ANSIBLE_CONFIG=$work/ansible.cfg
+# Environment variables win over ansible.cfg: drop any the caller's shell would bring in.
+unset ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS ANSIBLE_HOME ANSIBLE_LOCAL_TEMP
+
 echo "== Building and installing the collection"
 "$venv/bin/ansible-galaxy" collection build --force --output-path "$work/dist" "$REPO_ROOT" > "$work/build.log" \
     || { cat "$work/build.log"; die "ansible-galaxy collection build failed"; }
@@ -51,8 +71,4 @@ fi
 
 echo "== ansible-playbook demo/demo.yml --diff"
 # Not exec: the EXIT trap must still stop the emulator when the playbook ends or fails.
-ANSIBLE_COLLECTIONS_PATH=$work/collections \
-ANSIBLE_HOME=$work/ansible_home \
-ANSIBLE_LOCALHOST_WARNING=false \
-ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
-    "$venv/bin/ansible-playbook" "$REPO_ROOT/demo/demo.yml" --diff "$@"
+"$venv/bin/ansible-playbook" "$REPO_ROOT/demo/demo.yml" --diff "$@"
