@@ -40,5 +40,11 @@ pytest:
 release-checks:
 	bash scripts/test.sh release-checks
 
+# The HTML docsite (modules, role, guides, changelog) with antsibull-docs and Sphinx, offline, warnings as
+# errors, internal links checked: build/docs/html/index.html. `make test` builds it too (release-checks).
+.PHONY: docs
+docs:
+	bash scripts/build_docs.sh
+
 clean:
 	rm -rf build .venv
