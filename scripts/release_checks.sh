@@ -6,15 +6,21 @@
 #
 #  1. antsibull-changelog lint
 #  2. antsibull-docs lint-collection-docs on all plugins, the role and docs/docsite
-#  3. a throwaway `antsibull-changelog release` of the galaxy.yml version builds release notes
-#     that list every module and role as new in some release, which fails when a version_added
-#     names no release (skipped once that version is released)
-#  4. ansible-galaxy collection build; the tarball holds the runtime files and none of the
+#  3. galaxy.yml's version is released in changelogs/changelog.yaml, CHANGELOG.rst is what
+#     antsibull-changelog generates from it, and the release notes list every module and role as
+#     new in some release. For a version not released yet, a throwaway `antsibull-changelog release`
+#     first names any module or role whose version_added names no release; then the check fails.
+#  4. the HTML docsite builds (scripts/build_docs.sh, also `make docs`): reference pages, guides and
+#     changelog, Sphinx warnings as errors, internal links checked
+#  5. ansible-galaxy collection build; the tarball holds the runtime files and none of the
 #     development files
-#  5. the tarball installs offline
-#  6. ansible-doc renders every module and the role from the installed copy
-#  7. ansible-builder introspect on the installed copy finds exactly the EE requirements
-#  8. ansible-builder create turns execution-environment.yml into a build context
+#  6. galaxy-importer imports the tarball as Galaxy would (ansible-doc, ansible-lint, flake8; not
+#     ansible-test, which needs a container engine), with no error and no warning. It runs from
+#     its own venv (scripts/requirements/importer.txt), made next to the tools venv when missing.
+#  7. the tarball installs offline
+#  8. ansible-doc renders every module and the role from the installed copy
+#  9. ansible-builder introspect on the installed copy finds exactly the EE requirements
+# 10. ansible-builder create turns execution-environment.yml into a build context
 #
 # Exits non-zero at the first failing check, naming it.
 set -euo pipefail
@@ -86,30 +92,42 @@ for d in "$src"/roles/*/; do
     [ -d "$d" ] && roles+=("$(basename "$d")")
 done
 
-# 3. A throwaway release of this version: proves the fragments and the plugin docs
-#    (version_added, short_description) produce the release notes.
+# 3. The release of this version in the changelog.
+release_notes_list_everything() { # release_notes_list_everything CHANGELOG.rst
+    local module role
+    for module in "${modules[@]}"; do
+        grep -q "$fqcn\.$module" "$1" \
+            || fail "the release notes up to $version do not list module $fqcn.$module (is its version_added a released version?)"
+    done
+    for role in "${roles[@]}"; do
+        grep -q "$fqcn\.$role" "$1" \
+            || fail "the release notes up to $version do not list role $fqcn.$role (is its version_added a released version?)"
+    done
+}
+cl="$work/changelog-check/ansible_collections/$namespace/$name"
+mkdir -p "$cl" && cp -a "$src/." "$cl/"
 if python3 -c '
 import sys, yaml
 releases = (yaml.safe_load(open(sys.argv[1])) or {}).get("releases") or {}
 sys.exit(0 if sys.argv[2] in releases else 1)' "$src/changelogs/changelog.yaml" "$version"; then
-    ok "changelog release dry run skipped: $version is already released"
+    out=$(cd "$cl" && antsibull-changelog generate 2>&1) || fail "antsibull-changelog generate: $out"
+    cmp -s "$cl/CHANGELOG.rst" "$src/CHANGELOG.rst" \
+        || fail "CHANGELOG.rst is not what antsibull-changelog generates from changelogs/changelog.yaml (run antsibull-changelog generate): $(diff "$src/CHANGELOG.rst" "$cl/CHANGELOG.rst" | head -20)"
+    release_notes_list_everything "$src/CHANGELOG.rst"
+    ok "changelog: $version is released; CHANGELOG.rst is up to date and lists ${#modules[@]} modules and ${#roles[@]} role(s)"
 else
-    cl="$work/changelog-dry-run/ansible_collections/$namespace/$name"
-    mkdir -p "$cl" && cp -a "$src/." "$cl/"
-    out=$(cd "$cl" && ANSIBLE_COLLECTIONS_PATH="$work/changelog-dry-run" antsibull-changelog release --version "$version" 2>&1) \
+    # A throwaway release in a copy names the modules and roles whose version_added is behind first.
+    out=$(cd "$cl" && ANSIBLE_COLLECTIONS_PATH="$work/changelog-check" antsibull-changelog release --version "$version" 2>&1) \
         || fail "antsibull-changelog release --version $version (dry run in a copy): $out"
-    for module in "${modules[@]}"; do
-        grep -q "$fqcn\.$module" "$cl/CHANGELOG.rst" \
-            || fail "the release notes up to $version do not list module $fqcn.$module (is its version_added a released version?)"
-    done
-    for role in "${roles[@]}"; do
-        grep -q "$fqcn\.$role" "$cl/CHANGELOG.rst" \
-            || fail "the release notes up to $version do not list role $fqcn.$role (is its version_added a released version?)"
-    done
-    ok "changelog release dry run lists ${#modules[@]} modules and ${#roles[@]} role(s)"
+    release_notes_list_everything "$cl/CHANGELOG.rst"
+    fail "the release notes up to $version do not list release $version: galaxy.yml says version $version, which changelogs/changelog.yaml has no release of. Give new modules and roles version_added: $version, add a release_summary fragment, then run antsibull-changelog release"
 fi
 
-# 4. Build from the working tree itself, as a maintainer would, so build_ignore must also
+# 4. The HTML docsite, as `make docs` builds it, from this tree (output in build/docs/).
+out=$(bash "$repo/scripts/build_docs.sh" 2>&1) || fail "docsite build (scripts/build_docs.sh): $out"
+ok "docsite: $(tail -n1 <<<"$out" | sed 's/^build_docs: ok: //'); $(grep -o '[0-9]* internal links checked.*' <<<"$out")"
+
+# 5. Build from the working tree itself, as a maintainer would, so build_ignore must also
 #    keep out local leftovers (caches, test output, venvs).
 dist="$work/dist"
 out=$(ansible-galaxy collection build --force --output-path "$dist" "$repo" 2>&1) || fail "ansible-galaxy collection build: $out"
@@ -152,13 +170,70 @@ sys.exit(1 if leaked or missing else 0)
 PY
 ok "$tarball_name: $(tar -tzf "$tarball" | wc -l) entries, no development files"
 
-# 5. Offline install.
+# 6. galaxy-importer on the tarball, offline, without ansible-test (it would need a container
+#    engine: with RUN_ANSIBLE_TEST it logs the error and still exits 0, a false green).
+importer_venv=${IMPORTER_VENV:-}
+if [ -z "$importer_venv" ]; then
+    # Next to the venv that provides the tools (.venv/tools -> .venv/importer), else in this tree.
+    tools_prefix=$(python3 -c 'import sys; print(sys.prefix if sys.prefix != sys.base_prefix else "")')
+    importer_venv=${tools_prefix:+$(dirname "$tools_prefix")/importer}
+    importer_venv=${importer_venv:-$repo/.venv/importer}
+fi
+(
+    # lib.sh's ensure_venv: (re)created only when the pinned requirements change; under a lock,
+    # because `make test` may run this script in two steps at once.
+    # shellcheck source=scripts/lib.sh
+    . "$repo/scripts/lib.sh"
+    VENV_ROOT=$(dirname "$importer_venv")
+    mkdir -p "$VENV_ROOT"
+    exec 9>"$VENV_ROOT/.$(basename "$importer_venv").lock"
+    flock 9
+    py=$(find_python 3.12)
+    [ -n "$py" ] || py=$(find_python 3.13)
+    ensure_venv "$(basename "$importer_venv")" "$py" "$repo/scripts/requirements/importer.txt" \
+        "$repo/scripts/requirements/importer-constraints.txt"
+) || fail "could not set up the galaxy-importer venv $importer_venv"
+importer_dir="$work/importer"
+mkdir -p "$importer_dir"
+cp "$tarball" "$importer_dir/"
+cat > "$importer_dir/galaxy-importer.cfg" <<CFG
+[galaxy-importer]
+RUN_ANSIBLE_TEST = False
+RUN_ANSIBLE_DOC = True
+RUN_ANSIBLE_LINT = True
+OFFLINE_ANSIBLE_LINT = True
+RUN_FLAKE8 = True
+CHECK_CHANGELOG = True
+REQUIRE_V1_OR_GREATER = True
+ANSIBLE_LOCAL_TMP = $importer_dir/ansible-tmp
+CFG
+status=0
+out=$(cd "$importer_dir" && env -u VIRTUAL_ENV -u ANSIBLE_COLLECTIONS_PATH PATH="$importer_venv/bin:$PATH" \
+    ANSIBLE_HOME="$importer_dir/ansible-home" GALAXY_IMPORTER_CONFIG="$importer_dir/galaxy-importer.cfg" \
+    "$importer_venv/bin/python" -m galaxy_importer.main "$tarball_name" 2>&1) || status=$?
+problems=$(grep -E '^(WARNING|ERROR)' <<<"$out" || true)
+if [ "$status" -ne 0 ] || [ -n "$problems" ] || ! grep -q '^Importer processing completed successfully' <<<"$out"; then
+    fail "galaxy-importer (exit status $status) on $tarball_name: ${problems:-$out}"
+fi
+imported=$(python3 - "$importer_dir/importer_result.json" <<'PY'
+import collections
+import json
+import sys
+
+result = json.load(open(sys.argv[1]))
+kinds = collections.Counter(item["content_type"] for item in result.get("contents", []))
+print(", ".join("%d %s" % (count, kind) for kind, count in sorted(kinds.items())))
+PY
+)
+ok "galaxy-importer $(sed -n 's/^Importing with galaxy-importer //p' <<<"$out"): imported $tarball_name ($imported), 0 warnings, 0 errors"
+
+# 7. Offline install.
 installed="$work/installed"
 out=$(ansible-galaxy collection install --offline -p "$installed" "$tarball" 2>&1) || fail "offline install of $tarball_name: $out"
 [ -f "$installed/ansible_collections/$namespace/$name/MANIFEST.json" ] || fail "offline install left no MANIFEST.json"
 ok "offline install"
 
-# 6. ansible-doc from the installed copy, run outside the clone so nothing else is found.
+# 8. ansible-doc from the installed copy, run outside the clone so nothing else is found.
 cd "$work"
 export ANSIBLE_COLLECTIONS_PATH="$installed"
 listed=$(ansible-doc -t module --list "$fqcn" 2>/dev/null) || fail "ansible-doc --list $fqcn"
@@ -174,7 +249,7 @@ for role in "${roles[@]}"; do
 done
 ok "ansible-doc renders ${#modules[@]} modules and ${#roles[@]} role(s) from the installed copy"
 
-# 7. What an execution environment build would add for this collection.
+# 9. What an execution environment build would add for this collection.
 ansible-builder introspect "$installed" --write-pip "$work/ee-pip.txt" --write-bindep "$work/ee-bindep.txt" >/dev/null \
     || fail "ansible-builder introspect"
 python3 - "$work/ee-pip.txt" "$work/ee-bindep.txt" <<'PY' || fail "EE requirements"
@@ -197,7 +272,7 @@ if not system:
 PY
 ok "EE requirements: python requests; system $(grep -v '^#' "$work/ee-bindep.txt" | awk '{print $1}' | paste -sd, -)"
 
-# 8. Build context for the execution environment, from the tarball just built.
+# 10. Build context for the execution environment, from the tarball just built.
 ee="$work/ee"
 mkdir -p "$ee"
 cp "$repo/execution-environment.yml" "$tarball" "$ee/"
