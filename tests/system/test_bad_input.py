@@ -270,3 +270,73 @@ def test_bad_input_fails_with_one_clear_line_and_changes_nothing(emulator, run_p
     # The units that existed before are untouched.
     assert sorted((u["id"], u["email"], u["password_sha256"]) for u in emulator.units()) == \
         sorted((u["id"], u["email"], u["password_sha256"]) for u in units_before)
+
+
+# -- credentials with control characters or surrounding whitespace (issue #14) -------------------------
+# Each is refused before any request, with one line naming the option, and no part of the value shows
+# anywhere in the output, at the highest verbosity, with the task's invocation injected as well. The
+# parts either side of the control character are what a redaction that stops at a line break leaked.
+HEAD = "CredHeadFragment"
+TAIL = "CredTailFragment"
+CONTROL_CHARACTERS = {"LF": "\n", "CR": "\r", "CRLF": "\r\n", "NUL": "\x00", "TAB": "\t", "SOH": "\x01",
+                      "ESC": "\x1b", "US": "\x1f", "DEL": "\x7f"}
+CONTROL = "contains a control character"
+CREDENTIAL_CASES = (
+    [("token-" + label, "token", HEAD + char + TAIL, CONTROL) for label, char in CONTROL_CHARACTERS.items()]
+    + [("password-" + label, "password", HEAD + char + TAIL, CONTROL) for label, char in CONTROL_CHARACTERS.items()]
+    # A NUL in the username is refused by ansible-core itself, before the module runs (it logs the
+    # options that are not no_log, and syslog refuses a NUL): see tests/unit/.../test_credentials.py.
+    + [("username-" + label, "username", HEAD + char + TAIL, CONTROL)
+       for label, char in CONTROL_CHARACTERS.items() if label != "NUL"]
+    + [("token-leading-space", "token", " " + HEAD + TAIL, "starts or ends with whitespace"),
+       ("password-trailing-space", "password", HEAD + TAIL + " ", "starts or ends with whitespace"),
+       ("username-trailing-newline", "username", HEAD + TAIL + "\n", CONTROL)]
+)
+VARIABLES = {"token": "IONOS_TOKEN", "password": "IONOS_PASSWORD", "username": "IONOS_USERNAME"}
+
+
+def test_credentials_with_control_characters_fail_before_any_request_and_show_no_fragment(emulator, run_playbook,
+                                                                                          tmp_path):
+    results_path = tmp_path / "credential_results.json"
+    tasks = []
+    for number, (case_id, option, value, _problem) in enumerate(CREDENTIAL_CASES):
+        connection = {"api_url": emulator.url, "username": emulator.username, "password": emulator.password}
+        connection[option] = value
+        tasks.append({
+            "name": "Bad credential: " + case_id,
+            "ionoscloud.backup.backupunit": dict(CREATE),
+            "module_defaults": {"group/ionoscloud.backup.all": connection},
+            "register": "credential_case_%d" % number,
+            "ignore_errors": True,
+        })
+    tasks.append({
+        "name": "Save every case's result",
+        "ansible.builtin.copy": {
+            "dest": str(results_path), "mode": "0600",
+            "content": "{{ [%s] | ansible.builtin.to_json }}" % ", ".join(
+                "credential_case_%d" % number for number in range(len(CREDENTIAL_CASES))),
+        },
+    })
+    emulator.clear_log()
+
+    result = run_playbook(playbook_yaml([{"name": "Bad credentials", "hosts": "localhost", "gather_facts": False,
+                                          "tasks": tasks}]),
+                          verbosity=4, env={"ANSIBLE_INJECT_INVOCATION": "true"})
+
+    assert result.returncode == 0, result.output[-20000:]
+    problems = []
+    for fragment in (HEAD, TAIL):
+        if fragment in result.output:
+            line = next(line for line in result.output.splitlines() if fragment in line)
+            problems.append("the output shows %s: %r" % (fragment, line[:300]))
+    outcomes = json.loads(results_path.read_text())
+    for (case_id, option, _value, problem), outcome in zip(CREDENTIAL_CASES, outcomes):
+        message = str(outcome.get("msg", ""))
+        expected = "%s (or %s) %s" % (option, VARIABLES[option], problem)
+        if not outcome.get("failed"):
+            problems.append("%s: the task did not fail" % case_id)
+        elif not message.startswith(expected) or "\n" in message:
+            problems.append("%s: not one line starting %r: %r" % (case_id, expected, message[:300]))
+    if emulator.log():
+        problems.append("requests reached the API: %s" % ["%s %s" % (e["method"], e["path"]) for e in emulator.log()])
+    assert problems == [], "%d problems:\n%s" % (len(problems), "\n".join(problems))
