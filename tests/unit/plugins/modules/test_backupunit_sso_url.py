@@ -1,7 +1,7 @@
 # Copyright (c) ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The backupunit_sso_url module end to end over a faked HTTP session (see conftest.FakeApi)."""
+"""The backupunit_sso_url module end to end over a faked HTTP session (see fakes.FakeApi)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.ionoscloud.backup.plugins.modules import backupunit_sso_url
 
-SSO_URL = 'https://backup.example.test/?jwt=sso-secret'     # what conftest.FakeApi answers
+SSO_URL = 'https://backup.example.test/?jwt=sso-secret'     # what fakes.FakeApi answers
 SSO_TOKEN = 'sso-secret'
 
 
@@ -25,7 +25,7 @@ def token_only_in_sso_url(outcome):
 
 @pytest.fixture
 def run(run_module):
-    """run(**module_args) for backupunit_sso_url (see conftest.run_module)."""
+    """run(**module_args) for backupunit_sso_url (see fakes.module_runner)."""
     return run_module(backupunit_sso_url.main, check=token_only_in_sso_url)
 
 
