@@ -1,7 +1,7 @@
 # Copyright (c) ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The backupunit module end to end over a faked HTTP session (see conftest.FakeApi)."""
+"""The backupunit module end to end over a faked HTTP session (see fakes.FakeApi)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ionoscloud.backup.plugins.module_utils import _common
-from ansible_collections.ionoscloud.backup.plugins.modules import backupunit
-from ansible_collections.ionoscloud.backup.tests.unit.plugins.conftest import ModuleExit
+from ansible_collections.ionoscloud.backup.plugins.modules import backupunit, backupunit_info, backupunit_sso_url, backupunits
+from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import ModuleExit
 
 UNIT_PASSWORD = 'Unit-pw-1234'
 
@@ -137,11 +137,18 @@ def test_untracked_delete_polls_until_the_unit_is_gone(run):
     assert run.api.units == {}
 
 
-def test_failed_request_fails_naming_request_and_message(run):
+@pytest.mark.parametrize('args', [dict(email='ops@example.com', backupunit_password=UNIT_PASSWORD),
+                                  dict(email='new@example.com'), dict(state='absent')],
+                         ids=['create', 'update', 'delete'])
+def test_failed_request_fails_naming_request_and_message(run, args):
+    if 'backupunit_password' not in args:
+        run.api.add_unit('web', 'old@example.com')
     run.api.request_outcome = 'FAILED'
     run.api.request_message = 'no capacity'
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    outcome = run(name='web', **args)
+    # The API accepted the write before it failed, so the result must not claim nothing happened.
     assert outcome.failed and outcome.result['changed'] is True
+    assert len(run.api.requests) == 1
     assert outcome.result['msg'].endswith('failed: no capacity')
     assert outcome.result['error']['kind'] == 'request_failed'
     assert outcome.result['error']['request_id'] in outcome.result['msg']
@@ -384,14 +391,59 @@ def test_delete_error_with_an_unreadable_unit_reports_the_delete_error(run, http
     assert outcome.result['error']['method'] == 'DELETE'
 
 
+# ---- permanent errors: sent once, failing with the API's message ------------------------------
+
+CREATE = dict(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+UPDATE = dict(name='web', email='new@example.com')
+
+
+@pytest.mark.parametrize('main, args, method, path, status, message, sent', [
+    (backupunit.main, CREATE, 'GET', r'/backupunits$', 401, 'Unauthorized', ['GET /backupunits']),
+    (backupunit_info.main, {}, 'GET', r'/backupunits$', 403, '[VDC-14-1] Access denied to contract 31721234',
+     ['GET /backupunits']),
+    (backupunit.main, CREATE, 'POST', r'/backupunits$', 403,
+     "[VDC-14-6] The user lacks the privilege 'Manage backup units'", ['GET /backupunits', 'POST /backupunits']),
+    (backupunit.main, CREATE, 'POST', r'/backupunits$', 404, '[VDC-5-1508] Contract 31721234 does not exist',
+     ['GET /backupunits', 'POST /backupunits']),
+    (backupunit.main, UPDATE, 'PATCH', r'/backupunits/', 404, '[VDC-5-1509] Resource does not exist anymore',
+     ['GET /backupunits', 'PATCH /backupunits/{id}']),
+    (backupunit.main, UPDATE, 'PATCH', r'/backupunits/', 422, '[VDC-21-2] The backup unit is being deleted',
+     ['GET /backupunits', 'PATCH /backupunits/{id}']),
+    (backupunit.main, CREATE, 'POST', r'/backupunits$', 422,
+     "[VDC-5-1921] The attribute 'email' has an invalid format", ['GET /backupunits', 'POST /backupunits']),
+], ids=['401-on-read', '403-on-read', '403-on-create', '404-on-create', '404-on-update', '422-being-deleted',
+        '422-on-create'])
+def test_permanent_error_is_sent_once_and_fails_with_the_api_message(run_module, http, main, args, method, path,
+                                                                      status, message, sent):
+    run = run_module(main, secrets=(UNIT_PASSWORD,))
+    unit_id = run.api.add_unit('web', 'old@example.com') if args is UPDATE else None
+    run.api.add_fault(method, path, http.error(status, '315', message))
+    outcome = run(**args)
+    assert outcome.failed and outcome.result['changed'] is False
+    assert outcome.result['msg'].startswith('API error %d 315: %s' % (status, message))
+    assert '\n' not in outcome.result['msg']
+    assert run.api.summary() == [line.format(id=unit_id) for line in sent]
+
+
 # ---- bad input and failures -------------------------------------------------------------
 
 
-def test_missing_credentials_fail_before_any_request(run, monkeypatch):
+@pytest.mark.parametrize('main, args', [
+    (backupunit.main, dict(name='web')),
+    (backupunit_info.main, {}),
+    (backupunit_sso_url.main, dict(name='web')),
+    (backupunits.main, dict(units=[dict(name='web', email='ops@example.com', password=UNIT_PASSWORD)])),
+], ids=['backupunit', 'backupunit_info', 'backupunit_sso_url', 'backupunits'])
+@pytest.mark.parametrize('connection', [dict(username=None, password=None), dict(password=None)],
+                         ids=['none', 'username-without-password'])
+def test_missing_credentials_fail_before_any_request(run_module, monkeypatch, main, args, connection):
     for variable in ('IONOS_USERNAME', 'IONOS_PASSWORD', 'IONOS_TOKEN'):
         monkeypatch.delenv(variable, raising=False)
-    outcome = run(name='web', username=None, password=None)
-    assert outcome.failed and outcome.result['msg'].startswith('No credentials: set token')
+    run = run_module(main)
+    outcome = run(**dict(args, **connection))
+    assert outcome.failed and outcome.result['msg'] == (
+        'No credentials: set token (or IONOS_TOKEN), or both username and password '
+        '(or IONOS_USERNAME and IONOS_PASSWORD)')
     assert run.api.calls == []
 
 
