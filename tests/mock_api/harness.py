@@ -210,6 +210,33 @@ class Emulator:
         """Every one-time login token put in an SSO URL since the last reset (for secret scans)."""
         return self._control("GET", "/sso-tokens")["tokens"]
 
+    # -- API shortcuts for tests ---------------------------------------------------------------
+
+    def create_unit(self, name, email="ops@example.com", password="S3cret-pass", headers=None, wait=False):
+        """POST one unit (email or password None: left out); (body, response headers) of its 202.
+
+        wait=True: until every unit of the emulator is AVAILABLE (the unit is ready for a test's playbook).
+        """
+        properties = {"name": name}
+        if email is not None:
+            properties["email"] = email
+        if password is not None:
+            properties["password"] = password
+        status, response_headers, body = self.api("POST", "/backupunits", {"properties": properties}, headers=headers)
+        if status != 202:
+            raise EmulatorError("creating %s: %s %s" % (name, status, body))
+        if wait:
+            self.wait_until(lambda: all(unit["state"] == "AVAILABLE" for unit in self.units()))
+        return body, response_headers
+
+    def unit_state(self, unit_id, headers=None):
+        """The unit's metadata.state through the API, or the HTTP status when it cannot be read."""
+        status, _headers, body = self.api("GET", "/backupunits/" + unit_id, headers=headers)
+        return body["metadata"]["state"] if status == 200 else status
+
+    def wait_for_state(self, unit_id, wanted, headers=None, timeout=30):
+        return self.wait_until(lambda: self.unit_state(unit_id, headers) == wanted, timeout=timeout)
+
     def wait_until(self, predicate, timeout=30, interval=0.02):
         """Poll predicate() until it is truthy; return its value or raise after timeout seconds."""
         deadline = time.monotonic() + timeout
@@ -220,3 +247,11 @@ class Emulator:
             if time.monotonic() > deadline:
                 raise EmulatorError("condition not met within %s s" % timeout)
             time.sleep(interval)
+
+
+def request_id_of(location):
+    """The request id in a write's Location header (.../requests/<id>/status)."""
+    parts = location.rstrip("/").split("/")
+    if parts[-1] != "status" or parts[-3] != "requests":
+        raise EmulatorError("not a request status URL: %s" % location)
+    return parts[-2]

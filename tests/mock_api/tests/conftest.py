@@ -40,32 +40,6 @@ def tracked(tracked_process):
     return tracked_process
 
 
-def create_unit(emu, name, email="ops@example.com", password="S3cret-pass", headers=None):
-    properties = {"name": name}
-    if email is not None:
-        properties["email"] = email
-    if password is not None:
-        properties["password"] = password
-    status, response_headers, body = emu.api("POST", "/backupunits", {"properties": properties}, headers=headers)
-    assert status == 202, body
-    return body, response_headers
-
-
-def unit_state(emu, unit_id, headers=None):
-    status, _headers, body = emu.api("GET", "/backupunits/" + unit_id, headers=headers)
-    return body["metadata"]["state"] if status == 200 else status
-
-
-def wait_for_state(emu, unit_id, wanted, headers=None, timeout=30):
-    return emu.wait_until(lambda: unit_state(emu, unit_id, headers) == wanted, timeout=timeout)
-
-
-def request_id_of(location):
-    parts = location.rstrip("/").split("/")
-    assert parts[-1] == "status" and parts[-3] == "requests", location
-    return parts[-2]
-
-
 def pytest_terminal_summary(terminalreporter):
     """Say which in-memory fixes the conformance test applies to the verbatim vendor document."""
     try:

@@ -2,8 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Completion and tracking: immediate by default, QUEUED -> RUNNING -> DONE/FAILED when tracked with a delay."""
 
-from conftest import create_unit, request_id_of, unit_state, wait_for_state
-from harness import Emulator
+from harness import Emulator, request_id_of
 
 
 def request_status(emu, request_id):
@@ -15,19 +14,19 @@ def request_status(emu, request_id):
 def test_request_runs_then_done_and_unit_goes_busy_then_available(tracked):
     emu = tracked
     emu.configure(provisioning_delay=3.0)  # long enough for a stalled test machine to still look inside
-    unit, headers = create_unit(emu, "slow")
+    unit, headers = emu.create_unit("slow")
     request_id = request_id_of(headers["location"])
     # well inside the delay (generous: the first call happens right after the 202)
     assert request_status(emu, request_id) in ("QUEUED", "RUNNING")
-    assert unit_state(emu, unit["id"]) == "BUSY"
+    assert emu.unit_state(unit["id"]) == "BUSY"
     emu.wait_until(lambda: request_status(emu, request_id) == "DONE", timeout=30)
-    assert unit_state(emu, unit["id"]) == "AVAILABLE"
+    assert emu.unit_state(unit["id"]) == "AVAILABLE"
 
 
 def test_later_requests_on_a_unit_queue_behind_earlier_ones(tracked):
     emu = tracked
     emu.configure(provisioning_delay=4.0)
-    unit, first = create_unit(emu, "queued")
+    unit, first = emu.create_unit("queued")
     _status, second, _body = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "queued", "email": "q@example.com"})
     first_id, second_id = request_id_of(first["location"]), request_id_of(second["location"])
     assert request_status(emu, first_id) == "RUNNING"
@@ -36,24 +35,24 @@ def test_later_requests_on_a_unit_queue_behind_earlier_ones(tracked):
     emu.wait_until(lambda: request_status(emu, first_id) == "DONE", timeout=30)
     # the unit stays BUSY until its last request finished
     if request_status(emu, second_id) != "DONE":
-        assert unit_state(emu, unit["id"]) == "BUSY"
+        assert emu.unit_state(unit["id"]) == "BUSY"
     emu.wait_until(lambda: request_status(emu, second_id) == "DONE", timeout=30)
-    assert unit_state(emu, unit["id"]) == "AVAILABLE"
+    assert emu.unit_state(unit["id"]) == "AVAILABLE"
 
 
 def test_deleted_unit_stays_until_its_request_is_done(tracked):
     emu = tracked
     emu.configure(provisioning_delay=1.0)
-    unit, response_headers = create_unit(emu, "deleting")
+    unit, response_headers = emu.create_unit("deleting")
     emu.configure(provisioning_delay=0)
-    wait_for_state(emu, unit["id"], "AVAILABLE")
+    emu.wait_for_state(unit["id"], "AVAILABLE")
     emu.configure(provisioning_delay=3.0)
     status, headers, body = emu.api("DELETE", "/backupunits/" + unit["id"])
     assert status == 202
     request_id = request_id_of(headers["location"])
-    assert unit_state(emu, unit["id"]) == "BUSY"
+    assert emu.unit_state(unit["id"]) == "BUSY"
     emu.wait_until(lambda: request_status(emu, request_id) == "DONE", timeout=30)
-    assert unit_state(emu, unit["id"]) == 404
+    assert emu.unit_state(unit["id"]) == 404
     # the request outlives the unit
     status, _headers, body = emu.api("GET", "/requests/" + request_id)
     assert status == 200
@@ -63,14 +62,14 @@ def test_deleted_unit_stays_until_its_request_is_done(tracked):
 def test_tracked_zero_delay_is_done_before_the_answer(tracked):
     emu = tracked
     emu.configure(provisioning_delay=0)
-    unit, headers = create_unit(emu, "instant")
+    unit, headers = emu.create_unit("instant")
     assert unit["metadata"]["state"] == "AVAILABLE"
     assert request_status(emu, request_id_of(headers["location"])) == "DONE"
 
 
 def test_default_is_immediate_and_untracked(emu):
     assert emu.config()["provisioning_delay"] == 0 and emu.config()["request_tracking"] is False
-    unit, headers = create_unit(emu, "now")
+    unit, headers = emu.create_unit("now")
     assert unit["metadata"]["state"] == "AVAILABLE"
     locations = [headers["location"]]
     for method, body in (("PATCH", {"email": "p@example.com"}), ("PUT", {"properties": {"email": "q@example.com"}})):
@@ -80,7 +79,7 @@ def test_default_is_immediate_and_untracked(emu):
     status, headers, _body = emu.api("DELETE", "/backupunits/" + unit["id"])
     assert status == 202
     locations.append(headers["location"])
-    assert unit_state(emu, unit["id"]) == 404  # gone at once
+    assert emu.unit_state(unit["id"]) == 404  # gone at once
     # every write still sends Location, and every /requests/... answers 404 in the usual envelope
     for location in locations:
         request_id = request_id_of(location)
@@ -92,25 +91,25 @@ def test_default_is_immediate_and_untracked(emu):
 
 def test_delay_without_tracking_keeps_the_unit_busy(emu):
     emu.configure(provisioning_delay=3.0)
-    unit, headers = create_unit(emu, "busy")
+    unit, headers = emu.create_unit("busy")
     assert unit["metadata"]["state"] == "BUSY"
     assert emu.api("GET", "/requests/%s/status" % request_id_of(headers["location"]))[0] == 404
     emu.configure(provisioning_delay=0)  # only affects new requests
-    wait_for_state(emu, unit["id"], "AVAILABLE")
+    emu.wait_for_state(unit["id"], "AVAILABLE")
 
 
 def test_request_tracking_off_answers_404_but_units_still_progress(tracked):
     emu = tracked
-    unit, headers = create_unit(emu, "untracked-before")
+    unit, headers = emu.create_unit("untracked-before")
     request_id = request_id_of(headers["location"])
     emu.configure(request_tracking=False)
     for path in ("/requests/%s/status" % request_id, "/requests/" + request_id):
         status, _headers, body = emu.api("GET", path)
         assert status == 404
         assert body["httpStatus"] == 404
-    unit, headers = create_unit(emu, "untracked")
+    unit, headers = emu.create_unit("untracked")
     assert "/requests/" in headers["location"]  # the real API still sends Location
-    wait_for_state(emu, unit["id"], "AVAILABLE")
+    emu.wait_for_state(unit["id"], "AVAILABLE")
     emu.configure(request_tracking=True)
     assert request_status(emu, request_id_of(headers["location"])) == "DONE"
 
@@ -121,7 +120,7 @@ def test_request_tracking_flags_from_the_command_line():
     # --no-request-tracking stays accepted (the default now)
     with Emulator(request_tracking=False, provisioning_delay=0) as emu:
         assert emu.config()["request_tracking"] is False
-        _unit, headers = create_unit(emu, "cli")
+        _unit, headers = emu.create_unit("cli")
         assert emu.api("GET", "/requests/%s/status" % request_id_of(headers["location"]))[0] == 404
         emu.reset()
         assert emu.config()["request_tracking"] is False
@@ -130,47 +129,47 @@ def test_request_tracking_flags_from_the_command_line():
 def test_fail_next_write_fails_only_the_next_write(tracked):
     emu = tracked
     emu.configure(fail_next_write="Provisioning failed: quota exceeded")
-    unit, headers = create_unit(emu, "failing")
+    unit, headers = emu.create_unit("failing")
     assert emu.config()["fail_next_write"] is None
     request_id = request_id_of(headers["location"])
     emu.wait_until(lambda: request_status(emu, request_id) == "FAILED", timeout=30)
     _status, _headers, body = emu.api("GET", "/requests/%s/status" % request_id)
     assert body["metadata"]["message"] == "Provisioning failed: quota exceeded"
     assert body["metadata"]["targets"][0]["status"] == "FAILED"
-    assert unit_state(emu, unit["id"]) == "FAILED"
+    assert emu.unit_state(unit["id"]) == "FAILED"
     # the next write succeeds and heals the unit
     _status, headers, _body = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "failing", "email": "ok@example.com"})
     emu.wait_until(lambda: request_status(emu, request_id_of(headers["location"])) == "DONE", timeout=30)
-    assert unit_state(emu, unit["id"]) == "AVAILABLE"
+    assert emu.unit_state(unit["id"]) == "AVAILABLE"
 
 
 def test_failed_update_restores_the_previous_properties(tracked):
     emu = tracked
-    unit, response_headers = create_unit(emu, "restore", email="before@example.com", password="pass-one")
-    wait_for_state(emu, unit["id"], "AVAILABLE")
+    unit, response_headers = emu.create_unit("restore", email="before@example.com", password="pass-one")
+    emu.wait_for_state(unit["id"], "AVAILABLE")
     before = emu.units()[0]
     emu.configure(fail_next_write="update failed")
     status, _headers, body = emu.api("PATCH", "/backupunits/" + unit["id"],
                                      {"name": "restore", "email": "after@example.com", "password": "pass-two"})
     assert status == 202
     assert body["properties"]["email"] == "after@example.com"
-    wait_for_state(emu, unit["id"], "FAILED")
+    emu.wait_for_state(unit["id"], "FAILED")
     after = emu.units()[0]
     assert (after["email"], after["password_sha256"]) == (before["email"], before["password_sha256"])
 
 
 def test_failed_delete_keeps_the_unit(tracked):
     emu = tracked
-    unit, response_headers = create_unit(emu, "survivor")
-    wait_for_state(emu, unit["id"], "AVAILABLE")
+    unit, response_headers = emu.create_unit("survivor")
+    emu.wait_for_state(unit["id"], "AVAILABLE")
     emu.configure(fail_next_write="delete failed")
     status, headers, body = emu.api("DELETE", "/backupunits/" + unit["id"])
     assert status == 202
     request_id = request_id_of(headers["location"])
     emu.wait_until(lambda: request_status(emu, request_id) == "FAILED", timeout=30)
-    assert unit_state(emu, unit["id"]) == "FAILED"
+    assert emu.unit_state(unit["id"]) == "FAILED"
     assert emu.api("DELETE", "/backupunits/" + unit["id"])[0] == 202
-    wait_for_state(emu, unit["id"], 404)
+    emu.wait_for_state(unit["id"], 404)
 
 
 def test_rejected_write_does_not_consume_fail_next_write(tracked):

@@ -4,7 +4,6 @@
 
 import threading
 
-from conftest import create_unit
 
 CLIENTS = 50
 
@@ -50,7 +49,7 @@ def test_fifty_clients_racing_for_one_name(emu):
 
 
 def test_fifty_clients_mixing_reads_and_writes_on_shared_units(emu):
-    shared = [create_unit(emu, "shared-%d" % i)[0]["id"] for i in range(5)]
+    shared = [emu.create_unit("shared-%d" % i)[0]["id"] for i in range(5)]
 
     def work(index):
         unit_id = shared[index % 5]
@@ -79,7 +78,7 @@ def test_fifty_clients_mixing_reads_and_writes_on_shared_units(emu):
 
 
 def test_fifty_clients_deleting_the_same_unit(emu):
-    unit_id = create_unit(emu, "once")[0]["id"]
+    unit_id = emu.create_unit("once")[0]["id"]
     statuses = run_concurrently(lambda i: emu.api("DELETE", "/backupunits/" + unit_id)[0])
     assert statuses.count(202) == 1
     # the others are refused while the delete runs (422) or find the unit gone once it finished (404)

@@ -22,8 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from conftest import create_unit, request_id_of
-from harness import Emulator
+from harness import Emulator, request_id_of
 from spec_fixes import SPEC_SHA256, load_fixed_spec, spec_sha256
 
 openapi_core = pytest.importorskip("openapi_core")  # pinned in tests/mock_api/requirements.txt
@@ -156,7 +155,7 @@ def test_every_success_response(checker):
     status, headers, unit = call("POST", "/backupunits", {"properties": properties}, template="/backupunits")
     assert status == 202
     unit_id = unit["id"]
-    create_unit(emu, "second")
+    emu.create_unit("second")
     for query in ("", "?depth=0", "?depth=1", "?depth=2&pretty=false", "?depth=1&filter.name=conf"):
         assert call("GET", "/backupunits" + query, template="/backupunits")[0] == 200
     assert call("GET", "/backupunits?depth=1", headers={"X-Contract-Number": "31415926"},
@@ -183,7 +182,7 @@ def test_request_responses_in_every_status(checker, wanted):
     emu.reset()
     emu.configure(provisioning_delay=60 if wanted in ("QUEUED", "RUNNING") else 0,
                   fail_next_write="conformance failure" if wanted == "FAILED" else None)
-    unit, headers = create_unit(emu, "req")
+    unit, headers = emu.create_unit("req")
     request_id = request_id_of(headers["location"])
     if wanted == "QUEUED":  # a second request on the same unit waits behind the first
         _s, headers, _b = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "req", "email": "q@example.com"})
@@ -213,7 +212,7 @@ OPERATIONS = [
 def test_every_error_response_of_every_operation(checker, method, path, template, body):
     emu, call = checker.emu, checker.call
     emu.reset()
-    unit, headers = create_unit(emu, "target")
+    unit, headers = emu.create_unit("target")
     real = path.format(id=unit["id"], rid=request_id_of(headers["location"]))
     # 401: no or wrong credentials
     assert call(method, real, body, auth=None, template=template)[0] == 401
@@ -256,7 +255,7 @@ def test_every_error_response_of_every_operation(checker, method, path, template
 def test_error_responses_outside_the_document(checker):
     emu, call = checker.emu, checker.call
     emu.reset()
-    unit, response_headers = create_unit(emu, "x")
+    unit, response_headers = emu.create_unit("x")
     assert call("GET", "/datacenters")[0] == 404
     assert call("DELETE", "/backupunits")[0] == 405
     assert call("POST", "/backupunits/" + unit["id"], {"properties": {"name": "x"}})[0] == 405

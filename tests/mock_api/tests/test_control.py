@@ -6,13 +6,12 @@ import json
 
 import pytest
 
-from conftest import create_unit
 from harness import EmulatorError
 
 
 def test_log_records_every_api_request_in_order(emu):
     emu.configure(contracts=[31415926, 42])
-    unit, response_headers = create_unit(emu, "logged", headers={"X-Contract-Number": "42"})
+    unit, response_headers = emu.create_unit("logged", headers={"X-Contract-Number": "42"})
     emu.api("GET", "/backupunits?depth=1&pretty=false", headers={"X-Contract-Number": "42"})
     emu.api("GET", "/backupunits", auth=None)
     emu.api("GET", "/nowhere")
@@ -37,7 +36,7 @@ def test_clear_log(emu):
 
 
 def test_reset_forgets_everything_and_restores_startup_config(emu):
-    unit, headers = create_unit(emu, "to-forget")
+    unit, headers = emu.create_unit("to-forget")
     emu.add_fault(path="nothing-matches-this", action="drop", count=5)
     emu.configure(provisioning_delay=9, request_tracking=True, rate_limit={"per_minute": 1000, "burst": 10},
                   fail_next_write="x", chaos={"rate": 0.0, "actions": [{"action": "drop"}]},
@@ -52,13 +51,13 @@ def test_reset_forgets_everything_and_restores_startup_config(emu):
     assert emu.api("GET", "/backupunits/" + unit["id"])[0] == 404
     assert emu.api("GET", headers["location"][len(emu.url):])[0] == 404
     # the name is free again
-    create_unit(emu, "to-forget")
+    emu.create_unit("to-forget")
 
 
 def test_units_lists_all_contracts_with_password_hash(emu):
     emu.configure(contracts=[31415926, 7])
-    create_unit(emu, "a", password="pw-a")
-    create_unit(emu, "b", password=None, headers={"X-Contract-Number": "7"})
+    emu.create_unit("a", password="pw-a")
+    emu.create_unit("b", password=None, headers={"X-Contract-Number": "7"})
     units = {u["name"]: u for u in emu.units()}
     import hashlib
     assert units["a"]["password_sha256"] == hashlib.sha256(b"pw-a").hexdigest()
@@ -144,7 +143,7 @@ def test_control_api_needs_no_auth_and_is_not_rate_limited(emu):
 
 
 def test_sso_tokens_lists_every_issued_token_until_reset(emu):
-    unit, response_headers = create_unit(emu, "sso-scan")
+    unit, response_headers = emu.create_unit("sso-scan")
     urls = [emu.api("GET", "/backupunits/%s/ssourl" % unit["id"])[2]["ssoUrl"] for call_number in range(2)]
     tokens = emu.sso_tokens()
     assert len(tokens) == 2

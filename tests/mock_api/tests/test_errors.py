@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from conftest import create_unit
 
 # a well-formed id that no unit or request has
 MISSING_ID = "0b9c6a1e-6f2d-4c55-9b0e-3a3f3d1c2b7a"
@@ -92,7 +91,7 @@ def test_404_outside_the_api_prefix(emu):
     ("POST", "/requests/{rid}/status", "GET"),
 ])
 def test_405_for_unsupported_methods(emu, method, path, allowed):
-    unit, headers = create_unit(emu, "m")
+    unit, headers = emu.create_unit("m")
     request_id = headers["location"].split("/")[-2]
     path = path.format(id=unit["id"], rid=request_id)
     status, response_headers, body = emu.api(method, path, {"properties": {"name": "m"}})
@@ -108,7 +107,7 @@ def test_415_for_a_body_that_is_not_json(emu, content_type):
         headers["Content-Type"] = content_type
     status, response_headers, data = emu.raw("POST", emu.url + "/backupunits", b"name=x", headers)
     assert_envelope(status, response_headers, json.loads(data), 415)
-    unit, response_headers = create_unit(emu, "target")
+    unit, response_headers = emu.create_unit("target")
     for method in ("PUT", "PATCH"):
         status, response_headers, data = emu.raw(method, emu.url + "/backupunits/" + unit["id"], b"name=x", headers)
         assert_envelope(status, response_headers, json.loads(data), 415)
@@ -147,16 +146,16 @@ def test_422_for_invalid_create_bodies(emu, body, message):
 
 
 def test_422_for_duplicate_name_in_the_same_contract(emu):
-    create_unit(emu, "unique")
+    emu.create_unit("unique")
     status, headers, data = emu.api("POST", "/backupunits", {"properties": {"name": "unique"}})
     assert_envelope(status, headers, data, 422, "already exists")
     assert len(emu.units()) == 1
     # names are exact: another spelling is another unit
-    create_unit(emu, "Unique")
+    emu.create_unit("Unique")
 
 
 def test_422_for_a_name_change_by_put_or_patch(emu):
-    unit, response_headers = create_unit(emu, "fixed-name", email="a@example.com")
+    unit, response_headers = emu.create_unit("fixed-name", email="a@example.com")
     for method, body in (("PUT", {"properties": {"name": "other", "email": "b@example.com"}}),
                          ("PATCH", {"name": "other", "email": "b@example.com"})):
         status, headers, data = emu.api(method, "/backupunits/" + unit["id"], body)
@@ -165,13 +164,13 @@ def test_422_for_a_name_change_by_put_or_patch(emu):
 
 
 def test_422_for_put_with_bare_properties(emu):
-    unit, response_headers = create_unit(emu, "put-me")
+    unit, response_headers = emu.create_unit("put-me")
     status, headers, data = emu.api("PUT", "/backupunits/" + unit["id"], {"name": "put-me"})
     assert_envelope(status, headers, data, 422, "properties")
 
 
 def test_422_for_patch_with_wrong_types_or_wrapped_body(emu):
-    unit, response_headers = create_unit(emu, "patch-me")
+    unit, response_headers = emu.create_unit("patch-me")
     status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "patch-me", "email": 5})
     assert_envelope(status, headers, data, 422, "email")
     status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"properties": {"email": "a@b.c"}})
@@ -218,7 +217,7 @@ def test_errors_are_pretty_by_default_and_compact_on_request(emu):
 
 def test_unit_being_deleted_refuses_updates(emu):
     emu.configure(provisioning_delay=30)
-    unit, response_headers = create_unit(emu, "going")
+    unit, response_headers = emu.create_unit("going")
     assert emu.api("DELETE", "/backupunits/" + unit["id"])[0] == 202
     status, headers, data = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "going", "email": "x@example.com"})
     assert_envelope(status, headers, data, 422, "being deleted")

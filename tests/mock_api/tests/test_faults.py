@@ -7,7 +7,6 @@ import time
 
 import pytest
 
-from conftest import create_unit
 from harness import Emulator
 
 
@@ -25,7 +24,7 @@ def test_status_fault_answers_in_the_envelope_and_applies_nothing(emu, status):
     assert emu.units() == []
     assert emu.faults() == []
     # count exhausted: the retry goes through
-    create_unit(emu, "faulty")
+    emu.create_unit("faulty")
 
 
 def test_429_fault_with_custom_retry_after(emu):
@@ -37,7 +36,7 @@ def test_429_fault_with_custom_retry_after(emu):
 
 def test_fault_matches_method_and_path_and_counts_down(emu):
     emu.add_fault(method="GET", path=r"/backupunits/[^/]+$", action="status", status=503, count=2)
-    unit, response_headers = create_unit(emu, "counted")                    # POST: not matched
+    unit, response_headers = emu.create_unit("counted")                    # POST: not matched
     assert emu.api("GET", "/backupunits")[0] == 200                         # path not matched
     assert emu.api("GET", "/backupunits/" + unit["id"])[0] == 503
     assert emu.api("GET", "/backupunits/" + unit["id"])[0] == 503
@@ -74,7 +73,7 @@ def test_drop_closes_without_answer_and_applies_nothing(emu):
     assert emu.units() == []
     assert emu.log()[-1] == {"method": "POST", "path": "/cloudapi/v6/backupunits", "query": {},
                              "status": None, "contract": 31415926}
-    create_unit(emu, "dropped")
+    emu.create_unit("dropped")
 
 
 def test_apply_then_drop_applies_the_write(emu):
@@ -88,7 +87,7 @@ def test_apply_then_drop_applies_the_write(emu):
 
 
 def test_apply_then_drop_on_delete_and_patch(emu):
-    unit, response_headers = create_unit(emu, "half")
+    unit, response_headers = emu.create_unit("half")
     emu.add_fault(method="PATCH", path=".", action="apply_then_drop")
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
         emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "half", "email": "new@example.com"})

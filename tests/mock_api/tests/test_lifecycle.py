@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import create_unit
 from harness import SERVER, Emulator, EmulatorError
 
 
@@ -57,7 +56,7 @@ def test_custom_credentials():
         status, _h, _b = emu.api("GET", "/backupunits", auth=None,
                                  headers={"Authorization": "Bearer emulator-token"})
         assert status == 401
-        unit, response_headers = create_unit(emu, "by-alice")
+        unit, response_headers = emu.create_unit("by-alice")
         assert unit["metadata"]["createdBy"] == "alice"
 
 
@@ -113,7 +112,7 @@ def test_survives_clients_that_disconnect_mid_request(emu):
         sock.close()
     # a client that sends a request and leaves before reading the (large) answer
     for index in range(300):
-        create_unit(emu, "bulk-%03d" % index)
+        emu.create_unit("bulk-%03d" % index)
     for client_number in range(5):
         sock = socket.create_connection((parts.hostname, parts.port))
         sock.sendall(b"GET /cloudapi/v6/backupunits?depth=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
@@ -140,7 +139,7 @@ def test_tls_serves_https_with_https_hrefs(tls_files):
     cert, key = tls_files
     with Emulator(tls_cert=cert, tls_key=key) as emu:
         assert emu.url.startswith("https://127.0.0.1:")
-        unit, headers = create_unit(emu, "secure")
+        unit, headers = emu.create_unit("secure")
         assert unit["href"].startswith("https://")
         assert headers["location"].startswith("https://")
         # a verifying client that trusts the certificate
@@ -191,7 +190,7 @@ def test_runs_on_the_oldest_supported_python():
     if python is None:
         pytest.skip("no Python 3.8 on this machine")
     with Emulator(python=python, provisioning_delay=0) as emu:
-        unit, response_headers = create_unit(emu, "old-python")
+        unit, response_headers = emu.create_unit("old-python")
         assert emu.api("GET", "/backupunits/" + unit["id"])[2]["metadata"]["state"] == "AVAILABLE"
         assert emu.stop() == 0
 

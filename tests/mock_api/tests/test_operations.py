@@ -10,7 +10,7 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
-from conftest import create_unit, request_id_of, wait_for_state
+from harness import request_id_of
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 RATE_HEADERS = ("x-ratelimit-remaining", "x-ratelimit-limit", "x-ratelimit-burst")
@@ -27,7 +27,7 @@ def test_empty_list(emu):
 
 def test_create_returns_busy_unit_with_location_and_no_password(tracked):
     emu = tracked  # the delayed model: BUSY in the 202 body
-    body, headers = create_unit(emu, "unit-a", email="a@example.com", password="top-secret-1")
+    body, headers = emu.create_unit("unit-a", email="a@example.com", password="top-secret-1")
     assert UUID_RE.match(body["id"])
     assert body["type"] == "backupunit"
     assert body["href"] == emu.url + "/backupunits/" + body["id"]
@@ -45,8 +45,8 @@ def test_create_returns_busy_unit_with_location_and_no_password(tracked):
 
 
 def test_unit_becomes_available_and_is_listed(emu):
-    body, _headers = create_unit(emu, "unit-b")
-    wait_for_state(emu, body["id"], "AVAILABLE")
+    body, _headers = emu.create_unit("unit-b")
+    emu.wait_for_state(body["id"], "AVAILABLE")
     status, headers, unit = emu.api("GET", "/backupunits/" + body["id"])
     assert status == 200
     assert unit["properties"] == body["properties"]
@@ -57,8 +57,8 @@ def test_unit_becomes_available_and_is_listed(emu):
 
 
 def test_list_depth_zero_gives_references_and_depth_one_full_units(emu):
-    first, response_headers = create_unit(emu, "first")
-    second, response_headers = create_unit(emu, "second")
+    first, response_headers = emu.create_unit("first")
+    second, response_headers = emu.create_unit("second")
     _status, _headers, shallow = emu.api("GET", "/backupunits")
     assert shallow["items"] == [
         {"id": first["id"], "type": "backupunit", "href": emu.url + "/backupunits/" + first["id"]},
@@ -72,8 +72,8 @@ def test_list_depth_zero_gives_references_and_depth_one_full_units(emu):
 
 
 def test_pretty_default_indents_and_pretty_false_is_compact(emu):
-    create_unit(emu, "pretty-unit")
-    create_unit(emu, "pretty-unit-2")
+    emu.create_unit("pretty-unit")
+    emu.create_unit("pretty-unit-2")
     _status, _headers, pretty_text = emu.raw("GET", emu.url + "/backupunits?depth=1", headers=emu.auth_header())
     _status, _headers, compact_text = emu.raw("GET", emu.url + "/backupunits?depth=1&pretty=false",
                                               headers=emu.auth_header())
@@ -87,14 +87,14 @@ def test_pretty_default_indents_and_pretty_false_is_compact(emu):
 
 
 def test_unknown_query_parameters_are_ignored(emu):
-    create_unit(emu, "filtered")
+    emu.create_unit("filtered")
     status, _headers, body = emu.api("GET", "/backupunits?depth=1&filter.name=nope&orderBy=name&maxResults=1")
     assert status == 200
     assert [item["properties"]["name"] for item in body["items"]] == ["filtered"]
 
 
 def test_bearer_token_works_like_basic(emu):
-    body, response_headers = create_unit(emu, "token-unit")
+    body, response_headers = emu.create_unit("token-unit")
     status, _headers, unit = emu.api("GET", "/backupunits/" + body["id"], auth="token")
     assert status == 200
     assert unit["properties"]["name"] == "token-unit"
@@ -102,8 +102,8 @@ def test_bearer_token_works_like_basic(emu):
 
 def test_put_replaces_properties_and_keeps_name(tracked):
     emu = tracked
-    body, response_headers = create_unit(emu, "put-unit", email="old@example.com")
-    wait_for_state(emu, body["id"], "AVAILABLE")
+    body, response_headers = emu.create_unit("put-unit", email="old@example.com")
+    emu.wait_for_state(body["id"], "AVAILABLE")
     old_hash = emu.units()[0]["password_sha256"]
     status, headers, updated = emu.api("PUT", "/backupunits/" + body["id"],
                                        {"properties": {"name": "put-unit", "email": "new@example.com"}})
@@ -119,11 +119,11 @@ def test_put_replaces_properties_and_keeps_name(tracked):
     assert status == 202
     assert updated["properties"] == {"name": "put-unit"}
     assert emu.units()[0]["password_sha256"] != old_hash
-    wait_for_state(emu, body["id"], "AVAILABLE")
+    emu.wait_for_state(body["id"], "AVAILABLE")
 
 
 def test_patch_changes_only_given_properties(emu):
-    body, response_headers = create_unit(emu, "patch-unit", email="old@example.com", password="first-pass")
+    body, response_headers = emu.create_unit("patch-unit", email="old@example.com", password="first-pass")
     before = emu.units()[0]["password_sha256"]
     status, headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"name": "patch-unit", "email": "new@example.com"})
     assert status == 202
@@ -135,13 +135,13 @@ def test_patch_changes_only_given_properties(emu):
     assert status == 202
     assert "second-pass" not in json.dumps(updated)
     assert emu.units()[0]["password_sha256"] != before
-    wait_for_state(emu, body["id"], "AVAILABLE")
+    emu.wait_for_state(body["id"], "AVAILABLE")
     _status, _headers, unit = emu.api("GET", "/backupunits/" + body["id"])
     assert unit["properties"]["email"] == "new@example.com"
 
 
 def test_etag_changes_on_every_write(emu):
-    body, response_headers = create_unit(emu, "etag-unit")
+    body, response_headers = emu.create_unit("etag-unit")
     etags = [body["metadata"]["etag"]]
     for email in ("b@example.com", "c@example.com"):
         _status, _headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"name": "etag-unit", "email": email})
@@ -150,7 +150,7 @@ def test_etag_changes_on_every_write(emu):
 
 
 def test_last_modified_moves_on_update(emu):
-    body, response_headers = create_unit(emu, "dates")
+    body, response_headers = emu.create_unit("dates")
     time.sleep(1.05)  # dates have whole seconds
     _status, _headers, updated = emu.api("PATCH", "/backupunits/" + body["id"], {"name": "dates", "email": "x@example.com"})
     assert updated["metadata"]["createdDate"] == body["metadata"]["createdDate"]
@@ -158,7 +158,7 @@ def test_last_modified_moves_on_update(emu):
 
 
 def test_delete_answers_202_without_body_and_unit_disappears(emu):
-    body, response_headers = create_unit(emu, "doomed")
+    body, response_headers = emu.create_unit("doomed")
     status, headers, data = emu.raw("DELETE", emu.url + "/backupunits/" + body["id"], headers=emu.auth_header())
     assert status == 202
     assert data == b""
@@ -166,13 +166,13 @@ def test_delete_answers_202_without_body_and_unit_disappears(emu):
     assert headers["location"].startswith(emu.url + "/requests/")
     for name in RATE_HEADERS:
         assert name in headers
-    wait_for_state(emu, body["id"], 404)
+    emu.wait_for_state(body["id"], 404)
     assert emu.api("GET", "/backupunits")[2]["items"] == []
     assert emu.units() == []
 
 
 def test_sso_url_is_fresh_each_call(emu):
-    body, response_headers = create_unit(emu, "sso")
+    body, response_headers = emu.create_unit("sso")
     urls = set()
     for attempt in range(3):
         status, headers, data = emu.api("GET", "/backupunits/%s/ssourl" % body["id"])
@@ -191,7 +191,7 @@ def test_sso_url_is_fresh_each_call(emu):
 
 def test_request_status_and_request_shapes(tracked):
     emu = tracked
-    body, headers = create_unit(emu, "tracked", password="hidden-pass-9")
+    body, headers = emu.create_unit("tracked", password="hidden-pass-9")
     request_id = request_id_of(headers["location"])
     status, status_headers, request_status = emu.api("GET", "/requests/%s/status" % request_id)
     assert status == 200
@@ -217,7 +217,7 @@ def test_request_status_and_request_shapes(tracked):
 
 def test_hrefs_and_location_follow_the_host_header(emu):
     proxy = {"Host": "proxy.example.test:8443"}
-    body, headers = create_unit(emu, "proxied", headers=proxy)
+    body, headers = emu.create_unit("proxied", headers=proxy)
     assert body["href"] == "http://proxy.example.test:8443/cloudapi/v6/backupunits/" + body["id"]
     assert headers["location"].startswith("http://proxy.example.test:8443/cloudapi/v6/requests/")
     _status, _headers, listing = emu.api("GET", "/backupunits", headers=proxy)
@@ -232,8 +232,8 @@ def test_contract_number_partitions_units_and_no_header_is_the_first_contract(em
     emu.configure(contracts=[31000001, 31000002])
     contract_a = {"X-Contract-Number": "31000001"}
     contract_b = {"X-Contract-Number": "31000002"}
-    unit_a, response_headers = create_unit(emu, "same-name", headers=contract_a)
-    unit_b, response_headers = create_unit(emu, "same-name", headers=contract_b)
+    unit_a, response_headers = emu.create_unit("same-name", headers=contract_a)
+    unit_b, response_headers = emu.create_unit("same-name", headers=contract_b)
     assert unit_a["id"] != unit_b["id"]
     # no header: the default (first) contract, the same units as its number
     assert emu.api("POST", "/backupunits", {"properties": {"name": "same-name"}})[0] == 422
@@ -247,7 +247,7 @@ def test_contract_number_partitions_units_and_no_header_is_the_first_contract(em
 
 
 def test_unknown_contract_is_refused_with_403_before_anything_is_applied(emu):
-    unit, response_headers = create_unit(emu, "mine")
+    unit, response_headers = emu.create_unit("mine")
     other = {"X-Contract-Number": "12345"}
     for method, path, body in (("GET", "/backupunits", None), ("POST", "/backupunits", {"properties": {"name": "x"}}),
                                ("PATCH", "/backupunits/" + unit["id"], {"email": "x@example.com"}),
@@ -263,7 +263,7 @@ def test_contracts_from_the_command_line():
     from harness import Emulator
     with Emulator(contracts=[27182818, 31415926]) as emu:
         assert emu.config()["contracts"] == [27182818, 31415926]
-        unit, response_headers = create_unit(emu, "cli")
+        unit, response_headers = emu.create_unit("cli")
         assert emu.units()[0]["contract"] == 27182818
         assert emu.api("GET", "/backupunits/" + unit["id"], headers={"X-Contract-Number": "27182818"})[0] == 200
         assert emu.api("GET", "/backupunits/" + unit["id"], headers={"X-Contract-Number": "31415926"})[0] == 404
@@ -271,7 +271,7 @@ def test_contracts_from_the_command_line():
 
 def test_stale_single_get_after_writes_while_the_list_is_right(emu):
     emu.configure(stale_single_get=True)
-    unit, response_headers = create_unit(emu, "stale", email="s@example.com")
+    unit, response_headers = emu.create_unit("stale", email="s@example.com")
     status, headers, single = emu.api("GET", "/backupunits/" + unit["id"])
     assert status == 200
     assert single["metadata"]["state"] == "BUSY"
@@ -293,7 +293,7 @@ def test_stale_single_get_from_the_command_line_after_patch_and_put():
     with Emulator(stale_single_get=True) as emu:
         assert emu.config()["stale_single_get"] is True
         emu.configure(stale_single_get=False)
-        unit, response_headers = create_unit(emu, "fresh")
+        unit, response_headers = emu.create_unit("fresh")
         emu.configure(stale_single_get=True)
         assert "properties" in emu.api("GET", "/backupunits/" + unit["id"])[2]  # not written while on
         for method, body in (("PATCH", {"email": "p@example.com"}), ("PUT", {"properties": {"email": "q@example.com"}})):
@@ -304,7 +304,7 @@ def test_stale_single_get_from_the_command_line_after_patch_and_put():
 
 
 def test_put_and_patch_without_name_keep_the_name(emu):
-    unit, response_headers = create_unit(emu, "named", email="a@example.com", password="pw-1")
+    unit, response_headers = emu.create_unit("named", email="a@example.com", password="pw-1")
     before = emu.units()[0]["password_sha256"]
     status, _headers, updated = emu.api("PATCH", "/backupunits/" + unit["id"], {"email": "b@example.com"})
     assert (status, updated["properties"]) == (202, {"name": "named", "email": "b@example.com"})
@@ -317,7 +317,7 @@ def test_put_and_patch_without_name_keep_the_name(emu):
 def test_password_never_in_any_response(tracked):
     emu = tracked  # so the /requests/... answers exist too
     secret = "Never-Return-Me-42"
-    body, headers = create_unit(emu, "secretive", password=secret)
+    body, headers = emu.create_unit("secretive", password=secret)
     request_id = request_id_of(headers["location"])
     emu.api("PUT", "/backupunits/" + body["id"], {"properties": {"name": "secretive", "password": secret}})
     emu.api("PATCH", "/backupunits/" + body["id"], {"name": "secretive", "password": secret})
@@ -333,7 +333,7 @@ def test_password_never_in_any_response(tracked):
 
 
 def test_keep_alive_serves_many_requests_on_one_connection(emu):
-    create_unit(emu, "kept")
+    emu.create_unit("kept")
     parts = urlsplit(emu.url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
@@ -359,7 +359,7 @@ def test_strings_with_json_specials_round_trip_in_every_rendering(emu):
     # character the emulator uses internally to mark hrefs)
     name = 'we"ird \\ %s %(f0)s \u00e9\u4e2d \x01\x02 \n end'
     email = "100%@example.com"
-    body, response_headers = create_unit(emu, name, email=email)
+    body, response_headers = emu.create_unit(name, email=email)
     assert body["properties"] == {"name": name, "email": email}
     for query in ("", "?pretty=false"):
         unit = emu.api("GET", "/backupunits/" + body["id"] + query)[2]
