@@ -1033,8 +1033,8 @@ def export_head(work, commit):
 def use_emulator_from(source_dir):
     """Run the emulator (harness and server) of the measured tree, not of the working tree."""
     global Emulator     # pylint: disable=global-statement
-    spec = importlib.util.spec_from_file_location('bench_harness', os.path.join(source_dir, 'tests', 'mock_api',
-                                                                                   'harness.py'))
+    path = os.path.join(source_dir, 'tests', 'mock_api', 'harness.py')
+    spec = importlib.util.spec_from_file_location('bench_harness', path)
     harness = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(harness)
     Emulator = harness.Emulator

@@ -243,8 +243,8 @@ def summary_rows(r):
     rt = r.get('role_throughput')
     if rt and 'limited' in rt['runs']:
         run = rt['runs']['limited']
-        rows.append(('10', '%d units through the role under %d/min, burst %d' % (rt['units'], run['per_minute'],
-                                                                                  run['burst']),
+        title = '%d units through the role under %d/min, burst %d' % (rt['units'], run['per_minute'], run['burst'])
+        rows.append(('10', title,
                      '0 failures, 0 duplicates, makespan ≤ %.1f× floor' % GOAL_ROLE_THROUGHPUT_RATIO,
                      '%d failures, %d duplicates, %s = %s the floor of %s' % (
                          run['failures'], run['duplicates'] + max(0, run['extra_posts']), s(run['makespan'], 1),
@@ -831,14 +831,13 @@ def section_role_throughput(r, w):
     limited = rt['runs'].get('limited')
     if not limited:
         return
-    shapes = ', '.join('%d %s' % (c, shape) for shape, c in sorted(limited['requests_by_shape'].items(),
-                                                                    key=lambda kv: -kv[1]))
+    by_count = sorted(limited['requests_by_shape'].items(), key=lambda kv: -kv[1])
+    shapes = ', '.join('%d %s' % (c, shape) for shape, c in by_count)
     w('Accepted requests with the limit: %s. The first %d went through on the burst, so the bucket' % (
         shapes, limited['burst']))
     w('alone allows the run to end after %s (accepted requests less the burst, at 10 per second); the'
       % s(limited['floor_with_burst'], 1))
-    w('makespan was %s, %s that.' % (s(limited['makespan'], 1),
-                                         x(limited['makespan'] / limited['floor_with_burst'])))
+    w('makespan was %s, %s that.' % (s(limited['makespan'], 1), x(limited['makespan'] / limited['floor_with_burst'])))
     retry = (r.get('client_policies') or {}).get('retry')
     if retry:
         w('The one module process sends its requests one after another; after a 429 it sleeps 100-150 % of')
@@ -983,10 +982,9 @@ def draw_chart(r, path):
             values.append(unlimited['makespan'])
             colors.append('tab:blue')
         if limited:
-            labels += ['%d/min, burst %d\n(%d accepted, %d × 429)' % (limited['per_minute'], limited['burst'],
-                                                                       limited['requests_accepted'],
-                                                                       limited['rate_limited_429']),
-                       'floor\n(accepted at 10/s)', 'goal\n(%.1f× floor)' % GOAL_ROLE_THROUGHPUT_RATIO]
+            limited_label = '%d/min, burst %d\n(%d accepted, %d × 429)' % (
+                limited['per_minute'], limited['burst'], limited['requests_accepted'], limited['rate_limited_429'])
+            labels += [limited_label, 'floor\n(accepted at 10/s)', 'goal\n(%.1f× floor)' % GOAL_ROLE_THROUGHPUT_RATIO]
             values += [limited['makespan'], limited['floor'], limited['floor'] * GOAL_ROLE_THROUGHPUT_RATIO]
             colors += ['tab:green' if role_throughput_ok(limited) else 'tab:red', 'black', 'lightgrey']
         bars = ax.barh(range(len(values)), values, color=colors)
