@@ -179,20 +179,19 @@ if [ -z "$importer_venv" ]; then
     importer_venv=${tools_prefix:+$(dirname "$tools_prefix")/importer}
     importer_venv=${importer_venv:-$repo/.venv/importer}
 fi
-(
-    # lib.sh's ensure_venv: (re)created only when the pinned requirements change; under a lock,
-    # because `make test` may run this script in two steps at once.
-    # shellcheck source=scripts/lib.sh
-    . "$repo/scripts/lib.sh"
-    VENV_ROOT=$(dirname "$importer_venv")
+# lib.sh's ensure_venv, in a shell of its own: (re)created only when the pinned requirements change,
+# under a lock, because `make test` may run this script in two steps at once.
+bash -c 'set -euo pipefail
+    . "$1/scripts/lib.sh"
+    VENV_ROOT=$(dirname "$2")
     mkdir -p "$VENV_ROOT"
-    exec 9>"$VENV_ROOT/.$(basename "$importer_venv").lock"
+    exec 9>"$VENV_ROOT/.$(basename "$2").lock"
     flock 9
     py=$(find_python 3.12)
     [ -n "$py" ] || py=$(find_python 3.13)
-    ensure_venv "$(basename "$importer_venv")" "$py" "$repo/scripts/requirements/importer.txt" \
-        "$repo/scripts/requirements/importer-constraints.txt"
-) || fail "could not set up the galaxy-importer venv $importer_venv"
+    ensure_venv "$(basename "$2")" "$py" "$1/scripts/requirements/importer.txt" \
+        "$1/scripts/requirements/importer-constraints.txt"' ensure-importer-venv "$repo" "$importer_venv" \
+    || fail "could not set up the galaxy-importer venv $importer_venv"
 importer_dir="$work/importer"
 mkdir -p "$importer_dir"
 cp "$tarball" "$importer_dir/"

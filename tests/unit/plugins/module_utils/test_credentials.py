@@ -225,8 +225,7 @@ def test_api_error_messages_quote_no_fragment(char):
     secret = split_secret(char)
     for status in (400, 401, 422):
         body = {'httpStatus': status, 'messages': [{'errorCode': '315', 'message': 'token %s or %s is bad' % (HEAD, TAIL)}]}
-        response = type('Response', (), {'status_code': status, 'headers': {}, 'reason': 'Error',
-                                          'text': json.dumps(body)})()
+        response = type('Response', (), {'status_code': status, 'headers': {}, 'reason': 'Error', 'text': json.dumps(body)})()
         client = client_with('token', secret, RaisingSession(response))
         with pytest.raises(ApiError) as caught:
             client.get('/backupunits')
@@ -261,4 +260,3 @@ def test_the_basic_credential_is_masked_whole():
     basic_header = client.session.headers['Authorization']
     assert basic_header.startswith('Basic ')
     assert client.redact('sent %s' % basic_header) == 'sent Basic ********'
-
