@@ -12,18 +12,15 @@ Fixtures:
                     ``ansible-galaxy collection build`` and installed offline from the tarball,
                     exactly as a user installs it.
   emulator          (function) a fresh emulator (tests/mock_api/harness.py ``Emulator``).
-  module_emulator   (module) one emulator for a whole test module; reset it between tests
-                    yourself when they must not see each other's units.
   run_playbook      a function running one playbook; see ``PlaybookRunner.__call__``.
   emulator_env      a function: emulator -> the IONOS_* variables pointing the modules at it
                     (``auth="token"`` for a bearer token instead of username/password).
-  emulator_module_defaults
-                    a function: emulator -> options for ``module_defaults: group/ionoscloud.backup.all``.
   parse_recap       a function: PLAY RECAP text -> {host: {"ok": N, "changed": N, ...}}.
 
 The helpers are handed out as fixtures because ``conftest`` is not a unique module name
 (tests/mock_api has one too), so ``from conftest import ...`` could pick the wrong file.
-``harness`` is unique: ``from harness import Emulator`` works in any test here.
+``harness`` and ``reliability.helpers`` are unique: ``from harness import Emulator`` and
+``from reliability.helpers import REPO_ROOT, tool, clean_env`` work in any test here.
 """
 
 from __future__ import annotations
@@ -31,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -39,25 +35,13 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from reliability.helpers import REPO_ROOT, clean_env, tool
+
 MOCK_API_DIR = REPO_ROOT / "tests" / "mock_api"
 if str(MOCK_API_DIR) not in sys.path:
     sys.path.insert(0, str(MOCK_API_DIR))
 
 from harness import Emulator  # noqa: E402  (tests/mock_api is put on sys.path just above)
-
-# The ansible-* commands of the interpreter running pytest (the tools venv under `make test`).
-BIN_DIR = Path(sys.executable).parent
-
-
-def ansible_command(name):
-    candidate = BIN_DIR / name
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which(name)
-    if not found:
-        raise RuntimeError("%s not found next to %s or on PATH" % (name, sys.executable))
-    return found
 
 
 def _emulator_env(emu, auth="basic"):
@@ -69,11 +53,6 @@ def _emulator_env(emu, auth="basic"):
         env["IONOS_USERNAME"] = emu.username
         env["IONOS_PASSWORD"] = emu.password
     return env
-
-
-def _emulator_module_defaults(emu):
-    """The connection options for ``module_defaults: group/ionoscloud.backup.all``."""
-    return {"api_url": emu.url, "username": emu.username, "password": emu.password}
 
 
 _RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counts>(?:\w+=\d+\s*)+)$")
@@ -102,23 +81,11 @@ class PlaybookResult:
     stdout: str
     stderr: str
     recap: dict = field(default_factory=dict)
-    json: dict | None = None  # the json callback's document, when run with json_output=True
 
     @property
     def output(self):
         """stdout and stderr together, for assertion messages and secret scans."""
         return self.stdout + "\n" + self.stderr
-
-    def task_results(self, task_name):
-        """With json_output=True: the per-host results of every task of that name, in order."""
-        if self.json is None:
-            raise ValueError("run the playbook with json_output=True to get task results")
-        results = []
-        for play in self.json.get("plays", []):
-            for task in play.get("tasks", []):
-                if task["task"]["name"] == task_name:
-                    results.append(task["hosts"])
-        return results
 
 
 class PlaybookRunner:
@@ -130,12 +97,11 @@ class PlaybookRunner:
         self._count = 0
 
     def __call__(self, playbook, extra_vars=None, check=False, diff=False, verbosity=0, env=None,
-                 json_output=False, timeout=600, args=()):
+                 timeout=600, args=()):
         """Run ``playbook`` (YAML text, or a path to a file) and return a PlaybookResult.
 
         extra_vars   dict passed as one JSON ``-e``
         env          extra environment variables (e.g. from the ``emulator_env`` fixture)
-        json_output  use the json stdout callback and parse it into ``result.json``
         args         further ansible-playbook arguments
         """
         self._count += 1
@@ -145,7 +111,7 @@ class PlaybookRunner:
             playbook_path = self.workdir / ("playbook_%d.yml" % self._count)
             playbook_path.write_text(playbook)
 
-        command = [ansible_command("ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook_path)]
+        command = [tool("ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook_path)]
         if extra_vars:
             command += ["-e", json.dumps(extra_vars)]
         if check:
@@ -156,12 +122,8 @@ class PlaybookRunner:
             command.append("-" + "v" * verbosity)
         command += list(args)
 
-        run_env = dict(os.environ)
         # Nothing from the caller's shell may redirect the modules to another API.
-        for name in list(run_env):
-            if name.startswith("IONOS_"):
-                del run_env[name]
-        run_env.update({
+        run_env = clean_env(**{
             "ANSIBLE_COLLECTIONS_PATH": self.collections_path,
             "ANSIBLE_HOME": str(self.workdir / "ansible_home"),
             "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
@@ -171,31 +133,12 @@ class PlaybookRunner:
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
             "ANSIBLE_RETRY_FILES_ENABLED": "false",
         })
-        if json_output:
-            run_env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.json"
         run_env.update(env or {})
 
         completed = subprocess.run(command, capture_output=True, text=True, env=run_env, timeout=timeout,
                                    cwd=str(self.workdir), check=False)
-        parsed = None
-        if json_output:
-            try:
-                parsed = json.loads(completed.stdout)
-            except ValueError:
-                parsed = None
-        return PlaybookResult(
-            returncode=completed.returncode,
-            stdout=completed.stdout,
-            stderr=completed.stderr,
-            recap=parse_recap_text(completed.stdout) if not json_output else _recap_from_json(parsed),
-            json=parsed,
-        )
-
-
-def _recap_from_json(document):
-    if not document:
-        return {}
-    return {host: dict(stats) for host, stats in document.get("stats", {}).items()}
+        return PlaybookResult(returncode=completed.returncode, stdout=completed.stdout, stderr=completed.stderr,
+                              recap=parse_recap_text(completed.stdout))
 
 
 @pytest.fixture(scope="session")
@@ -204,7 +147,7 @@ def collection_path(tmp_path_factory):
     base = tmp_path_factory.mktemp("collection")
     dist = base / "dist"
     installed = base / "collections"
-    galaxy = ansible_command("ansible-galaxy")
+    galaxy = tool("ansible-galaxy")
     env = dict(os.environ, ANSIBLE_HOME=str(base / "ansible_home"), ANSIBLE_NOCOLOR="1")
     build = subprocess.run([galaxy, "collection", "build", "--force", "--output-path", str(dist), str(REPO_ROOT)],
                            capture_output=True, text=True, env=env, check=False)
@@ -225,16 +168,9 @@ def emulator():
         yield emu
 
 
-@pytest.fixture(scope="module")
-def module_emulator():
-    """One emulator shared by a test module."""
-    with Emulator(provisioning_delay=0.05) as emu:
-        yield emu
-
-
 @pytest.fixture
 def run_playbook(collection_path, tmp_path):
-    """``run_playbook(playbook, extra_vars=None, check=False, diff=False, verbosity=0, env=None, json_output=False)``."""
+    """``run_playbook(playbook, extra_vars=None, check=False, diff=False, verbosity=0, env=None, args=())``."""
     return PlaybookRunner(collection_path, tmp_path)
 
 
@@ -247,8 +183,3 @@ def parse_recap():
 @pytest.fixture
 def emulator_env():
     return _emulator_env
-
-
-@pytest.fixture
-def emulator_module_defaults():
-    return _emulator_module_defaults

@@ -16,7 +16,6 @@ import os
 import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import ansible_runner
 import pytest
@@ -24,8 +23,7 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from harness import Emulator  # tests/mock_api is on sys.path (see conftest.py)
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from reliability.helpers import BIN_DIR, REPO_ROOT, tool
 CREDENTIAL_TYPE = REPO_ROOT / "meta" / "awx" / "credential_type.yml"
 DEMO_PLAYBOOK = REPO_ROOT / "demo" / "demo.yml"
 # ansible-runner starts ansible-playbook through pexpect (forkpty); the emulator harness runs
@@ -119,7 +117,7 @@ def clean_environment(monkeypatch):
     for name in list(os.environ):
         if name.startswith("IONOS_"):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    monkeypatch.setenv("PATH", str(BIN_DIR) + os.pathsep + os.environ.get("PATH", ""))
 
 
 @pytest.fixture
@@ -158,7 +156,7 @@ def test_credential_type_defines_the_module_environment():
 
 def test_injected_variables_are_the_ones_the_modules_document(collection_path, clean_environment):
     completed = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-doc"), "--json", "-t", "module", "ionoscloud.backup.backupunit"],
+        [tool("ansible-doc"), "--json", "-t", "module", "ionoscloud.backup.backupunit"],
         capture_output=True, check=False, text=True, env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collection_path))
     assert completed.returncode == 0, completed.stderr
     doc = json.dumps(json.loads(completed.stdout))

@@ -9,17 +9,15 @@ shows a recap with the expected changes; the SSO login token and the passwords n
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from harness import Emulator  # tests/mock_api is on sys.path (see conftest.py)
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from reliability.helpers import REPO_ROOT
+from reliability.helpers import clean_env as without_ionos_env
 
 DEMO_UNIT = "ansible-demo-backupunit"
 
@@ -66,10 +64,7 @@ def task_sections(stdout):
 
 def clean_env(**extra):
     """The test's environment without any IONOS_* setting, so the demo uses its own emulator."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IONOS_")}
-    env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    env.update(extra)
-    return env
+    return without_ionos_env(**dict({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}, **extra))
 
 
 def run(command, env):
@@ -153,10 +148,7 @@ def test_demo_uses_the_api_named_by_IONOS_API_URL_and_starts_no_emulator(parse_r
 
 def test_demo_refuses_to_touch_a_unit_it_did_not_create(parse_recap):
     with Emulator() as emu:
-        status, _headers, body = emu.api("POST", "/backupunits", {"properties": {
-            "name": DEMO_UNIT, "email": "someone-else@example.com", "password": "Their-own-pass-1"}})
-        assert status == 202, body
-        emu.wait_until(lambda: all(u["state"] == "AVAILABLE" for u in emu.units()))
+        emu.create_unit(DEMO_UNIT, email="someone-else@example.com", password="Their-own-pass-1", wait=True)
         emu.clear_log()
 
         env = clean_env(IONOS_API_URL=emu.url, IONOS_USERNAME=emu.username, IONOS_PASSWORD=emu.password)

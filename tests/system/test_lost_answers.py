@@ -13,39 +13,19 @@ from __future__ import annotations
 import pytest
 
 from harness import Emulator  # tests/mock_api is on sys.path (see conftest.py)
-from reliability.helpers import backupunit_play, new_password, record_case, sha256, writes
+from reliability.helpers import backupunit_play, new_password, sha256, writes
 
 UNIT_NAME = "lost-answer-unit"
 PROVISIONING_DELAYS = [pytest.param(0.05, id="fast-api"), pytest.param(1.5, id="slow-api")]
 UNIT_PATH = r"^/cloudapi/v6/backupunits/[^/]+$"
 
 
-def summarize(cases):
-    methods = sorted({case["method"] for case in cases.values()})
-    delays = sorted({case["provisioning_delay"] for case in cases.values()})
-    return ("%d cases (%s; provisioning %s s), %d writes applied with the answer dropped, %d converged without "
-            "error, %d duplicate units, %d applied writes sent again"
-            % (len(cases), ", ".join(methods), " and ".join(str(d) for d in delays), len(cases),
-               sum(1 for case in cases.values() if case["converged"]),
-               sum(case["duplicate_units"] for case in cases.values()),
-               sum(case["resent"] for case in cases.values())))
-
-
-def record(method, provisioning_delay, duplicate_units=0, resent=0):
-    record_case("lost answers", "%s %s" % (method, provisioning_delay),
-                {"method": method, "provisioning_delay": provisioning_delay, "converged": True,
-                 "duplicate_units": duplicate_units, "resent": resent}, summarize)
-
-
 def unit_play(emu, **options):
     return backupunit_play(emu, **dict({"name": UNIT_NAME}, **options))
 
 
-def create_unit(emu, password, email="first@example.com"):
-    status, _headers, body = emu.api("POST", "/backupunits", {"properties": {
-        "name": UNIT_NAME, "email": email, "password": password}})
-    assert status == 202, body
-    emu.wait_until(lambda: [u for u in emu.units() if u["state"] == "AVAILABLE"], timeout=15)
+def create_unit(emu, password):
+    body, _headers = emu.create_unit(UNIT_NAME, email="first@example.com", password=password, wait=True)
     emu.clear_log()
     return body["id"]
 
@@ -78,7 +58,6 @@ def test_lost_answer_to_a_create_finds_the_unit_instead_of_creating_a_second(
         again = run_playbook(unit_play(emu, email="ops@example.com", backupunit_password=password))
         assert again.returncode == 0 and again.recap["localhost"]["changed"] == 0, again.output
         assert len(emu.units()) == 1
-    record("POST", provisioning_delay)
 
 
 @pytest.mark.parametrize("provisioning_delay", PROVISIONING_DELAYS)
@@ -97,7 +76,6 @@ def test_lost_answer_to_an_update_is_not_sent_again(provisioning_delay, run_play
             [(unit_id, "second@example.com", sha256(password))]
         again = run_playbook(unit_play(emu, email="second@example.com"))
         assert again.returncode == 0 and again.recap["localhost"]["changed"] == 0, again.output
-    record("PATCH", provisioning_delay)
 
 
 @pytest.mark.parametrize("provisioning_delay", PROVISIONING_DELAYS)
@@ -117,4 +95,3 @@ def test_lost_answer_to_a_delete_converges_to_no_unit(provisioning_delay, run_pl
         assert deletes[0] is None and len(deletes) <= 2, deletes
         again = run_playbook(unit_play(emu, state="absent"))
         assert again.returncode == 0 and again.recap["localhost"]["changed"] == 0, again.output
-    record("DELETE", provisioning_delay)

@@ -2,21 +2,19 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ionoscloud.backup.backupunits role, run by ansible-playbook against the emulator.
 
-What a user relies on: bad input (including a name listed twice) fails before any request,
-passwords never reach the output at any verbosity, check mode writes nothing, and a second
-run of the same list changes nothing.
+What only a real run proves: the role's argument spec refuses bad entries before any request,
+passwords never reach the output at any verbosity, and the role's variables reach the module.
+The module's own behaviour (duplicate names, check mode, a second run changing nothing, a changed
+list) is proven by tests/unit/plugins/modules/test_backupunits.py, and the role's by the Molecule
+scenario (converge, idempotence, check-mode purge).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import secrets
-
 import pytest
 import yaml
 
-WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+from reliability.helpers import new_password, sha256, writes
 
 
 def role_playbook(units, check_mode=None, extra_vars=None, after_tasks=None):
@@ -35,52 +33,11 @@ def role_playbook(units, check_mode=None, extra_vars=None, after_tasks=None):
     return yaml.safe_dump([play], sort_keys=False)
 
 
-def save_results_task(path):
-    """A task that writes what the role registered (backupunits_result) to ``path`` as JSON."""
-    return {
-        "name": "Save what the role registered",
-        "ansible.builtin.copy": {"content": "{{ backupunits_result | ansible.builtin.to_json }}", "dest": str(path)},
-        "check_mode": False,
-    }
-
-
-def role_result(path):
-    """What the role registered: per-entry results in input order under "backupunits", and "diff"."""
-    return json.loads(path.read_text())
-
-
-def new_password():
-    # Long and random, so finding it in the output cannot be a coincidence.
-    return "Pw-" + secrets.token_hex(12)
-
-
-def sha256(text):
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def units_by_name(emulator):
     return {unit["name"]: unit for unit in emulator.units()}
 
 
-def writes(emulator):
-    return [entry for entry in emulator.log() if entry["method"] in WRITE_METHODS]
-
-
 # ---------------------------------------------------------------------------------- bad input
-
-
-def test_duplicate_name_fails_before_any_request(emulator, emulator_env, run_playbook):
-    units = [
-        {"name": "web", "email": "ops@example.com", "password": new_password()},
-        {"name": "db", "email": "dba@example.com", "password": new_password()},
-        {"name": "web", "state": "absent"},
-    ]
-    result = run_playbook(role_playbook(units), env=emulator_env(emulator))
-
-    assert result.returncode != 0, result.output
-    assert "these backup unit names are listed more than once: web;" in result.output
-    assert emulator.log() == [], "the role sent requests before rejecting its input"
-    assert emulator.units() == []
 
 
 @pytest.mark.parametrize(
@@ -117,9 +74,7 @@ def test_invalid_entry_fails_before_any_request(units, message, emulator, emulat
 
 
 def test_absent_entry_needs_only_a_name(emulator, emulator_env, run_playbook):
-    status, _headers, _body = emulator.api(
-        "POST", "/backupunits", {"properties": {"name": "old", "email": "a@example.com", "password": new_password()}})
-    assert status == 202
+    emulator.create_unit("old", email="a@example.com", password=new_password())
 
     result = run_playbook(role_playbook([{"name": "old", "state": "absent"}]), env=emulator_env(emulator))
 
@@ -177,103 +132,6 @@ def test_password_hidden_when_the_module_fails(emulator, emulator_env, run_playb
     assert password not in result.output
 
 
-# -------------------------------------------------------------------------------- check mode
-
-
-def test_check_mode_predicts_changes_and_writes_nothing(emulator, emulator_env, run_playbook, tmp_path):
-    env = emulator_env(emulator)
-    keep_password = new_password()
-    setup = run_playbook(role_playbook([
-        {"name": "keep", "email": "old@example.com", "password": keep_password},
-        {"name": "remove", "email": "r@example.com", "password": new_password()},
-    ]), env=env)
-    assert setup.returncode == 0, setup.output
-    before = units_by_name(emulator)
-    emulator.clear_log()
-
-    result = run_playbook(role_playbook([
-        {"name": "new", "email": "new@example.com", "password": new_password()},
-        {"name": "keep", "email": "new@example.com", "password": keep_password},
-        {"name": "remove", "state": "absent"},
-    ], after_tasks=[save_results_task(tmp_path / "results.json")]), env=env, check=True, diff=True)
-
-    assert result.returncode == 0, result.output
-    registered = role_result(tmp_path / "results.json")
-    items = registered["backupunits"]
-    assert [item["name"] for item in items] == ["new", "keep", "remove"]
-    assert [item["action"] for item in items] == ["create", "update", "delete"]
-    assert [item["changed"] for item in items] == [True, True, True]
-    diffs = {diff["before_header"]: diff for diff in registered["diff"]}
-    assert diffs["new"]["before"] == {}
-    assert diffs["keep"]["after"]["email"] == "new@example.com"
-    assert diffs["remove"]["after"] == {}
-    assert writes(emulator) == [], "check mode sent writes"
-    assert {entry["method"] for entry in emulator.log()} == {"GET"}
-    assert units_by_name(emulator) == before
-
-
-# ------------------------------------------------------------------------------- idempotence
-
-
-def test_second_run_changes_nothing_and_sends_no_writes(emulator, emulator_env, run_playbook):
-    env = emulator_env(emulator)
-    units = [
-        {"name": "web", "email": "ops@example.com", "password": new_password()},
-        {"name": "db", "email": "dba@example.com", "password": new_password(), "update_password": "on_create"},
-        {"name": "never-existed", "state": "absent"},
-    ]
-    first = run_playbook(role_playbook(units), env=env)
-    assert first.returncode == 0, first.output
-    assert first.recap["localhost"]["changed"] == 1
-    stored = units_by_name(emulator)
-    assert set(stored) == {"web", "db"}
-    assert stored["web"]["email"] == "ops@example.com"
-    assert stored["db"]["email"] == "dba@example.com"
-    assert stored["web"]["password_sha256"] == sha256(units[0]["password"])
-    emulator.clear_log()
-
-    second = run_playbook(role_playbook(units), env=env)
-
-    assert second.returncode == 0, second.output
-    assert second.recap["localhost"]["changed"] == 0
-    assert writes(emulator) == []
-    assert units_by_name(emulator) == stored
-
-
-def test_changed_list_converges_then_is_stable(emulator, emulator_env, run_playbook, tmp_path):
-    env = emulator_env(emulator)
-    web_password = new_password()
-    initial = [
-        {"name": "web", "email": "ops@example.com", "password": web_password},
-        {"name": "db", "email": "dba@example.com", "password": new_password()},
-    ]
-    assert run_playbook(role_playbook(initial), env=env).returncode == 0
-    db_id = units_by_name(emulator)["db"]["id"]
-
-    changed_list = [
-        {"name": "web", "state": "absent"},
-        {"name": "db", "email": "backup-team@example.com", "password": "not-sent-on-update"},
-        {"name": "logs", "email": "logs@example.com", "password": new_password()},
-    ]
-    converge = run_playbook(role_playbook(changed_list, after_tasks=[save_results_task(tmp_path / "results.json")]),
-                            env=env)
-    assert converge.returncode == 0, converge.output
-    assert [item["changed"] for item in role_result(tmp_path / "results.json")["backupunits"]] == [True, True, True]
-    emulator.wait_until(lambda: "web" not in units_by_name(emulator), timeout=10)
-    stored = units_by_name(emulator)
-    assert set(stored) == {"db", "logs"}
-    # Updated in place: same unit, new email, password untouched (update_password on_create).
-    assert stored["db"]["id"] == db_id
-    assert stored["db"]["email"] == "backup-team@example.com"
-    assert stored["db"]["password_sha256"] != sha256("not-sent-on-update")
-
-    emulator.clear_log()
-    again = run_playbook(role_playbook(changed_list), env=env)
-    assert again.returncode == 0, again.output
-    assert again.recap["localhost"]["changed"] == 0
-    assert writes(emulator) == []
-
-
 def test_role_level_update_password_always_rotates_every_listed_unit(emulator, emulator_env, run_playbook):
     env = emulator_env(emulator)
     units = [{"name": "web", "email": "ops@example.com", "password": new_password()},
@@ -287,4 +145,4 @@ def test_role_level_update_password_always_rotates_every_listed_unit(emulator, e
     stored = units_by_name(emulator)
     assert stored["web"]["password_sha256"] == sha256(rotated[0]["password"])
     assert stored["db"]["password_sha256"] == sha256(rotated[1]["password"])
-    assert sorted(entry["method"] for entry in writes(emulator) if entry["status"] == 202).count("PATCH") == 2
+    assert sorted(entry["method"] for entry in writes(emulator.log()) if entry["status"] == 202).count("PATCH") == 2

@@ -13,13 +13,7 @@ from __future__ import annotations
 import json
 
 from harness import Emulator  # tests/mock_api is on sys.path (see conftest.py)
-from reliability.helpers import (
-    module_defaults,
-    new_password,
-    playbook_yaml,
-    record_summary,
-    write_self_signed_certificate,
-)
+from reliability.helpers import module_defaults, new_password, playbook_yaml, write_self_signed_certificate
 
 REFUSED_CONTRACT = 4711
 
@@ -80,6 +74,3 @@ def test_self_signed_certificate_refused_by_default_accepted_with_ca_path_or_wit
     assert "[WARNING]: validate_certs is false" in result.output, result.output
     # No other task warned: validation on (default or ca_path) is silent.
     assert not accepted.get("warnings") and not refused.get("warnings"), (accepted, refused)
-
-    record_summary("tls", "self-signed certificate: default validate_certs refused it (%r...), ca_path accepted it, "
-                          "validate_certs false accepted it with %d warning" % (message[:80], len(warnings)))

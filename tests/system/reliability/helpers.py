@@ -1,6 +1,6 @@
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Shared by the reliability and security suites: summaries, log queries, secret scans, chaos replay.
+"""Shared by the system suites: playbook builders, log queries, secret scans, chaos replay, TLS material.
 
 The suites use the fixtures of tests/system/conftest.py (``emulator``, ``run_playbook``,
 ``emulator_env``...); what they need beyond those lives here.
@@ -11,75 +11,43 @@ from __future__ import annotations
 import base64
 import collections
 import datetime
-import fcntl
 import hashlib
-import json
 import os
 import random
 import secrets
+import shutil
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-# Every suite keeps its one summary line here (one line per suite, replaced on each run), so the
-# test command can print the figures whatever pytest's capture and xdist do with stdout.
-SUMMARY_FILE = REPO_ROOT / "tests" / "output" / "summaries.txt"
-
+# The ansible-* commands of the interpreter running pytest (the tools venv under `make test`).
+BIN_DIR = Path(sys.executable).parent
 WRITE_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
-MODULE_PREFIX = "ionoscloud.backup."
 
 
-# ------------------------------------------------------------------------------------- summaries
+# ------------------------------------------------------------------------------- commands
 
 
-CASES_FILE = SUMMARY_FILE.with_name("summary-cases.json")
+def tool(name):
+    """The path of a command (ansible-playbook, ansible-doc...): next to this Python first, else on PATH."""
+    candidate = BIN_DIR / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        raise RuntimeError("%s not found next to %s or on PATH" % (name, sys.executable))
+    return found
 
 
-def _run_id():
-    """Shared by the xdist workers of one pytest run, different for the next run."""
-    return os.environ.get("PYTEST_XDIST_TESTRUNUID") or "pid-%d" % os.getpid()
-
-
-def record_summary(suite, figures):
-    """Store ``"<suite>: <figures>"`` in tests/output/summaries.txt (replacing the suite's old line)."""
-    line = "%s: %s" % (suite, figures)
-    SUMMARY_FILE.parent.mkdir(parents=True, exist_ok=True)
-    with open(SUMMARY_FILE, "a+", encoding="utf-8") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)   # xdist workers write at the same time
-        handle.seek(0)
-        kept = [old for old in handle.read().splitlines() if old and not old.startswith(suite + ": ")]
-        handle.seek(0)
-        handle.truncate()
-        handle.write("\n".join(kept + [line]) + "\n")
-    print(line)     # visible with `pytest -s`
-    return line
-
-
-def record_case(suite, case, outcome, summarize):
-    """Add one test's figures to its suite, and rewrite the suite's summary line from all of them.
-
-    A suite spread over several tests (and xdist workers) still gets one line:
-    ``summarize({case: outcome, ...})`` builds it from the cases recorded in this pytest run.
-    """
-    SUMMARY_FILE.parent.mkdir(parents=True, exist_ok=True)
-    with open(CASES_FILE, "a+", encoding="utf-8") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        handle.seek(0)
-        try:
-            everything = json.loads(handle.read() or "{}")
-        except ValueError:
-            everything = {}
-        mine = everything.get(suite)
-        if not mine or mine.get("run") != _run_id():
-            mine = everything[suite] = {"run": _run_id(), "cases": {}}
-        mine["cases"][case] = outcome
-        handle.seek(0)
-        handle.truncate()
-        handle.write(json.dumps(everything, indent=1, sort_keys=True))
-        cases = dict(mine["cases"])
-    return record_summary(suite, summarize(cases))
+def clean_env(**extra):
+    """This process's environment without IONOS_* (nothing may redirect the modules), BIN_DIR first on PATH."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("IONOS_")}
+    env["PATH"] = str(BIN_DIR) + os.pathsep + env.get("PATH", "")
+    env.update(extra)
+    return env
 
 
 # ------------------------------------------------------------------------------- small builders
@@ -127,47 +95,6 @@ def backupunit_play(emu, **options):
 def writes(log):
     """The write requests (POST/PUT/PATCH/DELETE) of an emulator log."""
     return [entry for entry in log if entry["method"] in WRITE_METHODS]
-
-
-def units_by_contract_and_name(emu):
-    """{(contract, name): [unit, ...]} of every unit the emulator holds (a list, to see duplicates)."""
-    found = collections.defaultdict(list)
-    for unit in emu.units():
-        found[(unit.get("contract"), unit["name"])].append(unit)
-    return dict(found)
-
-
-# ------------------------------------------------------------------------------- playbook results
-
-
-def module_results(document, module_names=None):
-    """(task name, host, result) for every module run in a json-callback document.
-
-    Loop items count one each; ``module_names`` (short names such as ``backupunit``) keeps only
-    tasks of those modules of this collection.
-    """
-    found = []
-    for play in (document or {}).get("plays", []):
-        for task in play.get("tasks", []):
-            name = task["task"]["name"]
-            action = task["task"].get("action") or ""
-            for host, result in task.get("hosts", {}).items():
-                action = result.get("action") or action
-                if module_names is not None and action not in {MODULE_PREFIX + m for m in module_names}:
-                    continue
-                for item in result.get("results") or [result]:
-                    if item.get("skipped"):
-                        continue
-                    found.append((name, host, item))
-    return found
-
-
-def task_result(document, task_name, host="localhost"):
-    """The result of the one task of that name on ``host``."""
-    matches = [result for name, task_host, result in module_results(document)
-               if name == task_name and task_host == host]
-    assert len(matches) == 1, "expected one result of %r on %s, got %d" % (task_name, host, len(matches))
-    return matches[0]
 
 
 # ------------------------------------------------------------------------------- secret scans
@@ -289,16 +216,3 @@ def write_self_signed_certificate(directory, hostname="127.0.0.1"):
                                            serialization.NoEncryption()))
     os.chmod(key_path, 0o600)
     return cert_path, key_path
-
-
-def record_secret_scan(suite, scan, sso_tokens):
-    """Add one scanned suite to the single ``secrets`` summary line."""
-    def summarize(cases):
-        return ("%d suites at -vvv (%s): %d bytes scanned in %d outputs, logs and files, for %d secrets "
-                "(passwords, tokens, Basic values, %d SSO tokens), %d hits"
-                % (len(cases), ", ".join(sorted(cases)), sum(c["bytes"] for c in cases.values()),
-                   sum(c["sources"] for c in cases.values()), sum(c["secrets"] for c in cases.values()),
-                   sum(c["sso_tokens"] for c in cases.values()), sum(c["hits"] for c in cases.values())))
-    return record_case("secrets", suite, {"bytes": scan.bytes_scanned, "sources": scan.sources,
-                                          "secrets": len(scan.patterns), "sso_tokens": len(sso_tokens),
-                                          "hits": len(scan.hits)}, summarize)
