@@ -125,7 +125,7 @@ ROLE_CASES = [
         {"name": "web", "email": "ops@example.com", "password": PASSWORD},
         {"name": "db", "email": "dba@example.com", "password": PASSWORD},
         {"name": "web", "state": "absent"},
-    ], r"backupunits lists these names more than once: web\."),
+    ], r"these backup unit names are listed more than once: web;"),
     Case("role-rename-by-id", "role", [
         {"id": "{{ existing_unit_ids['role-rename-by-id'] }}", "name": "renamed-unit", "email": "ops@example.com",
          "password": PASSWORD},
