@@ -24,9 +24,9 @@ out=${DOCS_OUT:-$repo/build/docs}
 
 fail() { echo "build_docs: FAILED: $*" >&2; exit 1; }
 
+# shellcheck source=scripts/lib.sh
+. "$repo/scripts/lib.sh"
 if ! command -v antsibull-docs >/dev/null 2>&1 || ! command -v sphinx-build >/dev/null 2>&1; then
-    # shellcheck source=scripts/lib.sh
-    . "$repo/scripts/lib.sh"
     ensure_tools_venv
     export PATH="$VENV_ROOT/tools/bin:$PATH"
 fi
@@ -53,14 +53,7 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 
 # 1. The sources.
 src="$neutral/collections/ansible_collections/$namespace/$name"
-mkdir -p "$src"
-if git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    (cd "$repo" && git ls-files -z --cached --others --exclude-standard \
-        | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
-        | tar --null -T - -cf -) | tar -xf - -C "$src"
-else
-    tar -C "$repo" --exclude=.git --exclude=.venv --exclude=build -cf - . | tar -xf - -C "$src"
-fi
+copy_sources "$src"
 
 cd "$neutral"
 

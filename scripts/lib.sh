@@ -128,12 +128,21 @@ ensure_tools_venv() {
     seed_get_pip "$VENV_ROOT/tools/bin/python"
 }
 
-ensure_core220_venv() {
+# ensure_core_venv NAME PYTHON_VERSION: .venv/NAME from scripts/requirements/NAME.txt (one ansible-core).
+ensure_core_venv() {
     local py
-    py=$(find_python 3.13)
-    [ -n "$py" ] || die "Python 3.13 is required for the ansible-core 2.20 venv"
-    ensure_venv core220 "$py" "$REQ_DIR/core220.txt"
-    seed_get_pip "$VENV_ROOT/core220/bin/python"
+    py=$(find_python "$2")
+    [ -n "$py" ] || die "Python $2 is required for the venv $1"
+    ensure_venv "$1" "$py" "$REQ_DIR/$1.txt"
+    seed_get_pip "$VENV_ROOT/$1/bin/python"
+}
+
+# galaxy-importer gets a venv of its own: it pins attrs<24, which the tools venv cannot hold.
+ensure_importer_venv() {
+    local py
+    py=$(find_python 3.12)
+    [ -n "$py" ] || py=$(find_python 3.13)
+    ensure_venv importer "$py" "$REQ_DIR/importer.txt" "$REQ_DIR/importer-constraints.txt"
 }
 
 # Every venv `make test` uses. They install independently and pip mostly waits on the network,
@@ -141,8 +150,9 @@ ensure_core220_venv() {
 ensure_all_venvs() {
     local pids=() p
     ensure_tools_venv & pids+=($!)
-    ensure_core219_venv & pids+=($!)
-    ensure_core220_venv & pids+=($!)
+    ensure_core_venv core219 3.11 & pids+=($!)
+    ensure_core_venv core220 3.13 & pids+=($!)
+    ensure_importer_venv & pids+=($!)
     ensure_venv demo "$(find_python 3.12)" "$REQ_DIR/demo.txt" & pids+=($!)
     for p in "${pids[@]}"; do wait "$p" || die "setting up the virtual environments failed"; done
     local v
@@ -159,12 +169,17 @@ write_secrets() {
         > "$SECRETS_DIR/$name.json"
 }
 
-ensure_core219_venv() {
-    local py
-    py=$(find_python 3.11)
-    [ -n "$py" ] || die "Python 3.11 is required for the ansible-core 2.19 venv"
-    ensure_venv core219 "$py" "$REQ_DIR/core219.txt"
-    seed_get_pip "$VENV_ROOT/core219/bin/python"
+# copy_sources DEST: the clone's tracked and untracked-but-not-ignored files, copied into DEST (a new
+# file counts before it is committed; a deleted one does not). Outside a git clone: every file.
+copy_sources() {
+    mkdir -p "$1"
+    if git -C "$REPO_ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        (cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard \
+            | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
+            | tar --null -T - -cf -) | tar -xf - -C "$1"
+    else
+        tar -C "$REPO_ROOT" --exclude=.git --exclude=.venv --exclude=build -cf - . | tar -xf - -C "$1"
+    fi
 }
 
 # make_workspace DIR: a fresh copy of the working tree (tracked + untracked, not ignored files) at
@@ -180,10 +195,7 @@ make_workspace() {
         mv "$dest/tests/output" "$keep"
     fi
     rm -rf "$dest"
-    mkdir -p "$dest"
-    (cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard \
-        | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
-        | tar --null -T - -cf -) | tar -xf - -C "$dest"
+    copy_sources "$dest"
     if [ -n "$keep" ]; then
         mkdir -p "$dest/tests"
         mv "$keep" "$dest/tests/output"

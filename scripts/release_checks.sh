@@ -28,6 +28,9 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
+# shellcheck source=scripts/lib.sh
+. "$repo/scripts/lib.sh"
+
 fail() { echo "release_checks: FAILED: $*" >&2; exit 1; }
 ok() { echo "release_checks: ok: $*"; }
 
@@ -54,15 +57,7 @@ tarball_name="$namespace-$name-$version.tar.gz"
 # new file is checked before it is committed.
 src_root="$work/src"
 src="$src_root/ansible_collections/$namespace/$name"
-mkdir -p "$src"
-if git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    # (a file deleted but not yet committed is still listed; skip what does not exist)
-    (cd "$repo" && git ls-files -z --cached --others --exclude-standard \
-        | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
-        | tar --null -T - -cf -) | tar -xf - -C "$src"
-else
-    tar -C "$repo" --exclude=.git -cf - . | tar -xf - -C "$src"
-fi
+copy_sources "$src"
 
 # 1. Changelog.
 (cd "$src" && antsibull-changelog lint) || fail "antsibull-changelog lint"
@@ -172,26 +167,14 @@ ok "$tarball_name: $(tar -tzf "$tarball" | wc -l) entries, no development files"
 
 # 6. galaxy-importer on the tarball, offline, without ansible-test (it would need a container
 #    engine: with RUN_ANSIBLE_TEST it logs the error and still exits 0, a false green).
-importer_venv=${IMPORTER_VENV:-}
-if [ -z "$importer_venv" ]; then
-    # Next to the venv that provides the tools (.venv/tools -> .venv/importer), else in this tree.
-    tools_prefix=$(python3 -c 'import sys; print(sys.prefix if sys.prefix != sys.base_prefix else "")')
-    importer_venv=${tools_prefix:+$(dirname "$tools_prefix")/importer}
-    importer_venv=${importer_venv:-$repo/.venv/importer}
-fi
-# lib.sh's ensure_venv, in a shell of its own: (re)created only when the pinned requirements change,
-# under a lock, because `make test` may run this script in two steps at once.
-bash -c 'set -euo pipefail
-    . "$1/scripts/lib.sh"
-    VENV_ROOT=$(dirname "$2")
-    mkdir -p "$VENV_ROOT"
-    exec 9>"$VENV_ROOT/.$(basename "$2").lock"
-    flock 9
-    py=$(find_python 3.12)
-    [ -n "$py" ] || py=$(find_python 3.13)
-    ensure_venv "$(basename "$2")" "$py" "$1/scripts/requirements/importer.txt" \
-        "$1/scripts/requirements/importer-constraints.txt"' ensure-importer-venv "$repo" "$importer_venv" \
-    || fail "could not set up the galaxy-importer venv $importer_venv"
+# Next to the venv that provides the tools (.venv/tools -> .venv/importer): in make test's copies
+# of the collection there is no .venv. make test's setup has made it; run on its own, this makes it
+# (again only when its pins change).
+tools_prefix=$(python3 -c 'import sys; print(sys.prefix if sys.prefix != sys.base_prefix else "")')
+VENV_ROOT=${tools_prefix:+$(dirname "$tools_prefix")}
+VENV_ROOT=${VENV_ROOT:-$repo/.venv}
+importer_venv=$VENV_ROOT/importer
+ensure_importer_venv || fail "could not set up the galaxy-importer venv $importer_venv"
 importer_dir="$work/importer"
 mkdir -p "$importer_dir"
 cp "$tarball" "$importer_dir/"

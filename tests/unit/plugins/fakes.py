@@ -235,7 +235,6 @@ class ModuleExit(Exception):
         self.failed = failed
 
 
-
 def install_fake_api(monkeypatch):
     """A FakeApi that every ApiClient created by a module uses; sleeping is instantaneous."""
     api = FakeApi()

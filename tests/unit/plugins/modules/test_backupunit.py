@@ -413,8 +413,8 @@ UPDATE = dict(name='web', email='new@example.com')
      "[VDC-5-1921] The attribute 'email' has an invalid format", ['GET /backupunits', 'POST /backupunits']),
 ], ids=['401-on-read', '403-on-read', '403-on-create', '404-on-create', '404-on-update', '422-being-deleted',
         '422-on-create'])
-def test_permanent_error_is_sent_once_and_fails_with_the_api_message(run_module, http, main, args, method, path,
-                                                                      status, message, sent):
+def test_permanent_error_is_sent_once_and_fails_with_the_api_message(
+        run_module, http, main, args, method, path, status, message, sent):
     run = run_module(main, secrets=(UNIT_PASSWORD,))
     unit_id = run.api.add_unit('web', 'old@example.com') if args is UPDATE else None
     run.api.add_fault(method, path, http.error(status, '315', message))
