@@ -78,9 +78,14 @@ def _secret_forms(secret):
 
 
 class IonosError(Exception):
-    """A failure reported by the client. str() is one line without secrets."""
+    """A failure reported by the client. str() is one line without secrets.
+
+    `transient` is true for a failure that outlasted the client's retries but may pass (network
+    errors, 429 and 5xx answers to an idempotent request): a wait polls past a few of them.
+    """
 
     kind = 'client'
+    transient = False
 
     def __init__(self, message, status=None, code=None, request_id=None, hint=None, method=None, url=None):
         message = ' '.join(str(message).split())    # one line, whatever the API or a library said
@@ -175,10 +180,13 @@ class PollPolicy:
     (about 0.05 s for a 2 s request, against 1.1 s with doubling) at a few polls more per minute.
     """
 
-    def __init__(self, initial=0.25, factor=1.25, maximum=5.0):
+    def __init__(self, initial=0.25, factor=1.25, maximum=5.0, transient_failures=3):
         self.initial = initial
         self.factor = factor
         self.maximum = maximum
+        # Polls in a row that may fail transiently (each after the client's own retries) before the
+        # wait gives up: the change was accepted, and the next poll may well tell how it ended.
+        self.transient_failures = transient_failures
 
 
 class ApiResponse:
@@ -378,8 +386,9 @@ class ApiClient:
                                      method=method, url=url)
                 delay = self._backoff(attempt)
                 if attempt >= policy.max_attempts or slept + delay > policy.total_max:
-                    raise TransportError(message + ' (gave up after %d attempts)' % attempt,
-                                         method=method, url=url)
+                    error = TransportError(message + ' (gave up after %d attempts)' % attempt, method=method, url=url)
+                    error.transient = True
+                    raise error
                 self.sleep(delay)
                 slept += delay
                 continue
@@ -399,14 +408,14 @@ class ApiClient:
                     self.sleep(delay)
                     slept += delay
                     continue
-                raise self._api_error(response, method, url, attempts=attempt)
+                raise self._api_error(response, method, url, attempts=attempt, transient=True)
             if status in TRANSIENT_STATUSES and idempotent:
                 delay = self._backoff(attempt)
                 if attempt < policy.max_attempts and slept + delay <= policy.total_max:
                     self.sleep(delay)
                     slept += delay
                     continue
-                raise self._api_error(response, method, url, attempts=attempt)
+                raise self._api_error(response, method, url, attempts=attempt, transient=True)
             if status >= 500 and not idempotent:
                 cause = self._api_error(response, method, url)
                 raise AnswerLost(str(cause) + ' (it may have been applied)', cause=cause,
@@ -433,7 +442,7 @@ class ApiClient:
                             % (method, url, response.status_code, _snippet(text))),
                 status=response.status_code, method=method, url=url)
 
-    def _api_error(self, response, method, url, attempts=None):
+    def _api_error(self, response, method, url, attempts=None, transient=False):
         code, message = parse_error_envelope(response.text)
         if message is None:
             message = (response.reason or 'HTTP %s' % response.status_code)
@@ -441,8 +450,10 @@ class ApiClient:
                 message += ' (body: %s)' % _snippet(response.text)
         if attempts and attempts > 1:
             message += ' (after %d attempts)' % attempts
-        return ApiError(self.redact(message), status=response.status_code, code=code,
-                        hint=HINTS.get(response.status_code), method=method, url=url)
+        error = ApiError(self.redact(message), status=response.status_code, code=code,
+                         hint=HINTS.get(response.status_code), method=method, url=url)
+        error.transient = transient
+        return error
 
     # ---- waiting ---------------------------------------------------------------------
 
@@ -454,11 +465,20 @@ class ApiClient:
         """Call `check()` until it returns something other than None, and return that.
 
         Intervals grow from the poll policy's initial value to its maximum. Past the deadline
-        raises WaitTimeout naming `what` (and the request id when known).
+        raises WaitTimeout naming `what` (and the request id when known). A transient failure of
+        `check()` counts as "not yet", until the policy's number of them in a row.
         """
         interval = self.poll_policy.initial
+        failures = 0
         while True:
-            value = check()
+            try:
+                value = check()
+                failures = 0
+            except IonosError as exc:
+                failures += 1
+                if not exc.transient or failures >= self.poll_policy.transient_failures:
+                    raise
+                value = None
             if value is not None:
                 return value
             remaining = deadline - self.clock()

@@ -351,6 +351,28 @@ def test_status_polls_survive_transient_errors(make_client, http):
     assert client.wait_for_request(STATUS_URL, client.deadline(60)) is True
 
 
+def test_a_wait_polls_past_a_transient_failure_that_outlasted_the_retries(make_client, http):
+    # Five 503s use up one request's retries; the wait goes on, since the next poll may tell.
+    client, session = make_client(*[http.error(503, '503', 'x')] * 5 + [status(http, 'DONE')])
+    assert client.wait_for_request(STATUS_URL, client.deadline(600)) is True
+    assert len(session.calls) == 6
+
+
+def test_a_wait_gives_up_after_three_transient_failures_in_a_row(make_client, http):
+    client, session = make_client(*[http.error(503, '503', 'x')] * 15)
+    with pytest.raises(_client.ApiError) as caught:
+        client.wait_for_request(STATUS_URL, client.deadline(600))
+    assert caught.value.status == 503 and caught.value.transient
+    assert len(session.calls) == 15
+
+
+def test_a_wait_stops_at_once_on_an_error_that_will_not_pass(make_client, http):
+    client, session = make_client(http.error(401, '315', 'Unauthorized'))
+    with pytest.raises(_client.ApiError):
+        client.wait_for_request(STATUS_URL, client.deadline(600))
+    assert len(session.calls) == 1
+
+
 def test_parse_retry_after():
     assert _client.parse_retry_after('7') == 7.0
     assert _client.parse_retry_after('-3') == 0.0
