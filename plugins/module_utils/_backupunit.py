@@ -32,9 +32,10 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._common import (
 COLLECTION_PATH = '/backupunits'
 # depth=1 is the lowest depth at which list items carry their properties and metadata.
 LIST_DEPTH = 1
-# How often a POST/PATCH whose answer was lost may be sent again after a read-back proved it
-# was not applied. Each resend is preceded by that proof, so it can never duplicate a unit.
-MAX_WRITE_ATTEMPTS = 3
+# How often a POST/PATCH whose answer was lost may be sent in all, each resend after a read-back
+# proved the last one was not applied, so it can never duplicate a unit. Five keeps a task alive
+# through a burst of faults (about one lost answer in ten under the chaos suite's 15 % faults).
+MAX_WRITE_ATTEMPTS = 5
 # Shown in diffs instead of a password: the API never returns one, and it must never be printed.
 PASSWORD_BEFORE = '<write-only: current value not readable>'
 PASSWORD_AFTER = '<new password: not shown>'

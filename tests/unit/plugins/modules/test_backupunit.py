@@ -258,11 +258,12 @@ def test_lost_post_that_did_not_apply_is_sent_once_more(run, http):
 
 
 def test_post_that_keeps_failing_reports_the_api_error_and_no_change(run, http):
-    run.api.add_fault('POST', r'/backupunits$', *[http.error(500, '500', '[VDC-5-0] An unexpected error occurred')] * 5)
+    run.api.add_fault('POST', r'/backupunits$', *[http.error(500, '500', '[VDC-5-0] An unexpected error occurred')] * 6)
     outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
     assert outcome.failed and outcome.result['changed'] is False
     assert outcome.result['msg'] == 'API error 500 500: [VDC-5-0] An unexpected error occurred'
-    assert len([line for line in run.api.summary() if line.startswith('POST')]) == 3
+    # Each resend follows a read proving the POST was not applied; after five, the error stands.
+    assert run.api.summary()[1:] == ['POST /backupunits', 'GET /backupunits'] * 5
     assert run.api.units == {}
 
 
