@@ -117,8 +117,6 @@ PYEOF
     log "Seeded ansible-test's offline get-pip for pip $pipv"
 }
 
-tools_python() { find_python 3.12 || true; }
-
 ensure_tools_venv() {
     local py
     py=$(find_python 3.12)

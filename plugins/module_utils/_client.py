@@ -85,9 +85,9 @@ class IonosError(Exception):
     """
 
     kind = 'client'
-    transient = False
 
-    def __init__(self, message, status=None, code=None, request_id=None, hint=None, method=None, url=None):
+    def __init__(self, message, status=None, code=None, request_id=None, hint=None, method=None, url=None,
+                 transient=False):
         message = ' '.join(str(message).split())    # one line, whatever the API or a library said
         super().__init__(message)
         self.message = message
@@ -97,6 +97,7 @@ class IonosError(Exception):
         self.hint = hint
         self.method = method
         self.url = url
+        self.transient = transient
 
     def __str__(self):
         return self.message + ('; ' + self.hint if self.hint else '')
@@ -386,9 +387,8 @@ class ApiClient:
                                      method=method, url=url)
                 delay = self._backoff(attempt)
                 if attempt >= policy.max_attempts or slept + delay > policy.total_max:
-                    error = TransportError(message + ' (gave up after %d attempts)' % attempt, method=method, url=url)
-                    error.transient = True
-                    raise error
+                    raise TransportError(message + ' (gave up after %d attempts)' % attempt,
+                                         method=method, url=url, transient=True)
                 self.sleep(delay)
                 slept += delay
                 continue
@@ -450,10 +450,8 @@ class ApiClient:
                 message += ' (body: %s)' % _snippet(response.text)
         if attempts and attempts > 1:
             message += ' (after %d attempts)' % attempts
-        error = ApiError(self.redact(message), status=response.status_code, code=code,
-                         hint=HINTS.get(response.status_code), method=method, url=url)
-        error.transient = transient
-        return error
+        return ApiError(self.redact(message), status=response.status_code, code=code,
+                        hint=HINTS.get(response.status_code), method=method, url=url, transient=transient)
 
     # ---- waiting ---------------------------------------------------------------------
 
