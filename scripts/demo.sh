@@ -14,11 +14,8 @@ set -euo pipefail
 
 venv=${DEMO_VENV:-$VENV_ROOT/demo}
 if [ "$venv" = "$VENV_ROOT/demo" ]; then
-    py=$(find_python 3.12)
-    [ -n "$py" ] || py=$(find_python 3.13)
-    [ -n "$py" ] || py=$(find_python 3.11)
-    [ -n "$py" ] || py=$(command -v python3)
-    ensure_venv demo "$py" "$REQ_DIR/demo.txt"
+    py=$(find_python 3.12 3.13 3.11)
+    ensure_venv demo "${py:-$(command -v python3)}" "$REQ_DIR/demo.txt"
 fi
 [ -x "$venv/bin/ansible-playbook" ] || die "$venv has no ansible-playbook"
 

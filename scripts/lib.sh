@@ -22,20 +22,23 @@ banner() {
     printf '\n%s\n== %s\n%s\n' "$line" "$*" "$line"
 }
 
-# Print the path of a real interpreter for version X.Y, or nothing.
+# find_python X.Y...: the path of a real interpreter for the first of the versions found, or nothing.
 find_python() {
-    local v=$1 root candidate
+    local v root candidate
     root=${PYENV_ROOT:-$HOME/.pyenv}
-    candidate=$(printf '%s\n' "$root"/versions/"$v".*/bin/python"$v" | sort -V | tail -1)
-    if [ -n "$candidate" ] && [ -x "$candidate" ]; then
-        printf '%s\n' "$candidate"
-        return 0
-    fi
-    # Outside pyenv: an interpreter on PATH, but never a pyenv shim (they fail for inactive versions).
-    candidate=$(command -v "python$v" 2>/dev/null || true)
-    if [ -n "$candidate" ] && ! grep -q pyenv "$candidate" 2>/dev/null && "$candidate" -c '' 2>/dev/null; then
-        printf '%s\n' "$candidate"
-    fi
+    for v in "$@"; do
+        candidate=$(printf '%s\n' "$root"/versions/"$v".*/bin/python"$v" | sort -V | tail -1)
+        if [ -n "$candidate" ] && [ -x "$candidate" ]; then
+            printf '%s\n' "$candidate"
+            return 0
+        fi
+        # Outside pyenv: an interpreter on PATH, but never a pyenv shim (they fail for inactive versions).
+        candidate=$(command -v "python$v" 2>/dev/null || true)
+        if [ -n "$candidate" ] && ! grep -q pyenv "$candidate" 2>/dev/null && "$candidate" -c '' 2>/dev/null; then
+            printf '%s\n' "$candidate"
+            return 0
+        fi
+    done
 }
 
 # Put real python3.X symlinks first on PATH so ansible-test --venv finds every installed version.
@@ -69,7 +72,7 @@ installed_pythons() {
 ensure_venv() {
     local name=$1 python=$2 req=$3 constraints=${4:-}
     local dir=$VENV_ROOT/$name stamp want
-    [ -n "$python" ] || die "no interpreter found for venv $name"
+    [ -n "$python" ] || die "no interpreter found for venv $name (see its ensure_* function in scripts/lib.sh for the versions)"
     want=$( { "$python" -c 'import sys; print(sys.version)'; cat "$req"; [ -z "$constraints" ] || cat "$constraints"; } | sha256sum | cut -d' ' -f1)
     stamp=$dir/.requirements-stamp
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$dir/bin/python" ]; then
@@ -118,29 +121,19 @@ PYEOF
 }
 
 ensure_tools_venv() {
-    local py
-    py=$(find_python 3.12)
-    [ -n "$py" ] || py=$(find_python 3.13)
-    [ -n "$py" ] || die "Python 3.12 or 3.13 is required for the tools venv"
-    ensure_venv tools "$py" "$REQ_DIR/tools.txt" "$REQ_DIR/tools-constraints.txt"
+    ensure_venv tools "$(find_python 3.12 3.13)" "$REQ_DIR/tools.txt" "$REQ_DIR/tools-constraints.txt"
     seed_get_pip "$VENV_ROOT/tools/bin/python"
 }
 
 # ensure_core_venv NAME PYTHON_VERSION: .venv/NAME from scripts/requirements/NAME.txt (one ansible-core).
 ensure_core_venv() {
-    local py
-    py=$(find_python "$2")
-    [ -n "$py" ] || die "Python $2 is required for the venv $1"
-    ensure_venv "$1" "$py" "$REQ_DIR/$1.txt"
+    ensure_venv "$1" "$(find_python "$2")" "$REQ_DIR/$1.txt"
     seed_get_pip "$VENV_ROOT/$1/bin/python"
 }
 
 # galaxy-importer gets a venv of its own: it pins attrs<24, which the tools venv cannot hold.
 ensure_importer_venv() {
-    local py
-    py=$(find_python 3.12)
-    [ -n "$py" ] || py=$(find_python 3.13)
-    ensure_venv importer "$py" "$REQ_DIR/importer.txt" "$REQ_DIR/importer-constraints.txt"
+    ensure_venv importer "$(find_python 3.12 3.13)" "$REQ_DIR/importer.txt" "$REQ_DIR/importer-constraints.txt"
 }
 
 # Every venv `make test` uses. They install independently and pip mostly waits on the network,
@@ -151,7 +144,7 @@ ensure_all_venvs() {
     ensure_core_venv core219 3.11 & pids+=($!)
     ensure_core_venv core220 3.13 & pids+=($!)
     ensure_importer_venv & pids+=($!)
-    ensure_venv demo "$(find_python 3.12)" "$REQ_DIR/demo.txt" & pids+=($!)
+    ensure_venv demo "$(find_python 3.12 3.13 3.11)" "$REQ_DIR/demo.txt" & pids+=($!)
     for p in "${pids[@]}"; do wait "$p" || die "setting up the virtual environments failed"; done
     local v
     for v in tools core219 core220; do echo "$v: $("$VENV_ROOT/$v/bin/ansible" --version | sed -n 1p)"; done
