@@ -1,18 +1,9 @@
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Start the API emulator in a subprocess for tests (standard library only).
-
-    from harness import Emulator          # tests/mock_api on sys.path
-    with Emulator(request_tracking=True, provisioning_delay=0.05) as emu:
-        emu.url, emu.username, emu.password, emu.token
-        emu.log(); emu.clear_log(); emu.reset()
-        emu.add_fault(method="POST", path=r"/backupunits$", action="status", status=503, count=1)
-        emu.configure(request_tracking=False)
-        emu.units()
+"""Start the API emulator in a subprocess for tests (standard library only); usage in docs/emulator.md.
 
 Keyword arguments map to server flags: ``provisioning_delay=0.05`` -> ``--provisioning-delay=0.05``,
-``request_tracking=False`` -> ``--no-request-tracking``, ``verbose=True`` -> ``--verbose``,
-``contracts=[31415926, 27182818]`` -> ``--contracts=31415926,27182818``.
+``request_tracking=False`` -> ``--no-request-tracking``, ``contracts=[1, 2]`` -> ``--contracts=1,2``.
 """
 
 from __future__ import annotations
@@ -21,20 +12,16 @@ import base64
 import collections
 import http.client
 import json
-import os
 import signal
 import ssl
 import subprocess
 import sys
 import threading
 import time
+from os.path import abspath, dirname, join
 from urllib.parse import urlsplit
 
-SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server.py")
-DEFAULT_USERNAME = "emulator-user"
-DEFAULT_PASSWORD = "emulator-password"
-DEFAULT_TOKEN = "emulator-token"
-DEFAULT_CONTRACTS = [31415926]
+SERVER = join(dirname(abspath(__file__)), "server.py")
 
 
 class EmulatorError(RuntimeError):
@@ -45,18 +32,14 @@ def _flags(options):
     flags = []
     for key, value in options.items():
         flag = "--" + key.replace("_", "-")
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple)):
-            value = ",".join(str(item) for item in value)
-        if value is True:
-            flags.append(flag)
-        elif value is False:
-            flags.append("--no-" + key.replace("_", "-"))
-        else:
+        if isinstance(value, bool):
+            flags.append(flag if value else "--no-" + flag[2:])
+        elif value is not None:
+            if isinstance(value, (list, tuple)):
+                value = ",".join(str(item) for item in value)
             # One "--flag=value" word: a random credential may start with "-", which argparse
             # would take for an option if the value were a word of its own.
-            flags.append(flag + "=" + str(value))
+            flags.append("%s=%s" % (flag, value))
     return flags
 
 
@@ -67,27 +50,19 @@ class Emulator:
         self.options = options
         self.start_timeout = start_timeout
         self.python = python or sys.executable
-        self.username = options.get("username", DEFAULT_USERNAME)
-        self.password = options.get("password", DEFAULT_PASSWORD)
-        self.token = options.get("token", DEFAULT_TOKEN)
-        self.contracts = list(options.get("contracts") or DEFAULT_CONTRACTS)  # the first is the default
-        self.process = None
-        self.url = None
-        self.control_url = None
+        self.username = options.get("username", "emulator-user")
+        self.password = options.get("password", "emulator-password")
+        self.token = options.get("token", "emulator-token")
+        self.contracts = list(options.get("contracts") or [31415926])  # the first is the default
+        self.process = self.url = self.control_url = None
         self._stderr = collections.deque(maxlen=200)
-
-    # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self):
         command = [self.python, SERVER, "--port", "0"] + _flags(self.options)
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         lines = []
-
-        def read_first_line():
-            lines.append(self.process.stdout.readline())
-
-        reader = threading.Thread(target=read_first_line, daemon=True)
+        reader = threading.Thread(target=lambda: lines.append(self.process.stdout.readline()), daemon=True)
         reader.start()
         reader.join(self.start_timeout)
         line = lines[0].decode("utf-8").strip() if lines else ""
@@ -130,22 +105,19 @@ class Emulator:
 
     # -- HTTP -----------------------------------------------------------------------------------
 
-    def _connection(self, url, timeout):
+    def raw(self, method, url, body=None, headers=None, timeout=30):
+        """One HTTP exchange (TLS not verified): (status, headers dict with lower-case names, body bytes)."""
         parts = urlsplit(url)
         if parts.scheme == "https":
             context = ssl.create_default_context()
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
-            return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=context)
-        return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-
-    def raw(self, method, url, body=None, headers=None, timeout=30):
-        """One HTTP exchange: (status, headers dict with lower-case names, body bytes)."""
-        parts = urlsplit(url)
-        conn = self._connection(url, timeout)
+            conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout, context=context)
+        else:
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         try:
-            target = parts.path + ("?" + parts.query if parts.query else "")
-            conn.request(method, target, body=body, headers=headers or {})
+            conn.request(method, parts.path + ("?" + parts.query if parts.query else ""), body=body,
+                         headers=headers or {})
             response = conn.getresponse()
             data = response.read()
             return response.status, {k.lower(): v for k, v in response.getheaders()}, data
@@ -169,9 +141,9 @@ class Emulator:
         return status, response_headers, (json.loads(data) if data else None)
 
     def _control(self, method, path, body=None):
-        payload = json.dumps(body) if body is not None else None
-        headers = {"Content-Type": "application/json"} if payload is not None else {}
-        status, _headers, data = self.raw(method, self.control_url + path, payload, headers)
+        headers = {} if body is None else {"Content-Type": "application/json"}
+        status, _headers, data = self.raw(method, self.control_url + path, None if body is None else json.dumps(body),
+                                          headers)
         result = json.loads(data) if data else None
         if status != 200:
             raise EmulatorError("%s %s: %s %s" % (method, path, status, (result or {}).get("error")))
@@ -217,11 +189,8 @@ class Emulator:
 
         wait=True: until every unit of the emulator is AVAILABLE (the unit is ready for a test's playbook).
         """
-        properties = {"name": name}
-        if email is not None:
-            properties["email"] = email
-        if password is not None:
-            properties["password"] = password
+        properties = {key: value for key, value in (("name", name), ("email", email), ("password", password))
+                      if value is not None}
         status, response_headers, body = self.api("POST", "/backupunits", {"properties": properties}, headers=headers)
         if status != 202:
             raise EmulatorError("creating %s: %s %s" % (name, status, body))
