@@ -11,40 +11,32 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from harness import Emulator  # noqa: E402  (needs the path above)
 
-FAST_DELAY = 0.05
-
 
 @pytest.fixture(scope="module")
 def emulator_process():
-    with Emulator() as emulator:  # the defaults: today's API (untracked, immediate)
+    with Emulator() as emulator:
         yield emulator
 
 
 @pytest.fixture
 def emu(emulator_process):
-    """A running emulator with the default settings, in its start-up state."""
+    """A running emulator in its start-up state: the defaults, today's API (untracked, immediate)."""
     emulator_process.reset()
     return emulator_process
 
 
-@pytest.fixture(scope="module")
-def tracked_process():
-    with Emulator(request_tracking=True, provisioning_delay=FAST_DELAY) as emulator:
-        yield emulator
-
-
 @pytest.fixture
-def tracked(tracked_process):
-    """An emulator in the 2023 document's model: tracked requests, units BUSY for FAST_DELAY s."""
-    tracked_process.reset()
-    return tracked_process
+def tracked(emu):
+    """The 2023 document's model: tracked requests, units BUSY for 0.05 s after each write."""
+    emu.configure(request_tracking=True, provisioning_delay=0.05)
+    return emu
 
 
 def pytest_terminal_summary(terminalreporter):
     """Say which in-memory fixes the conformance test applies to the verbatim vendor document."""
     try:
         from spec_fixes import load_fixed_spec
-        _spec, fixes = load_fixed_spec()
+        fixes = load_fixed_spec()[1]
     except ImportError:  # PyYAML missing: the conformance test reports that itself
         return
     terminalreporter.write_sep("-", "OpenAPI conformance: fixes applied in memory (NOTES.md section 10)")

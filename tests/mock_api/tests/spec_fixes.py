@@ -2,18 +2,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Load the vendor OpenAPI document and apply, in memory only, the two fixes of NOTES.md section 10."""
 
-import hashlib
 import os
 
+# The verbatim vendor file; see openapi/README.md.
 SPEC_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "openapi",
                          "backupunits-openapi.yaml")
-# The verbatim vendor file; see openapi/README.md.
 SPEC_SHA256 = "13fc41a1b3507a09443c45718fcd368a963c7cb1d6f8bae6c4455f193b326e73"
-
-
-def spec_sha256():
-    with open(SPEC_PATH, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
 
 
 def load_fixed_spec():
