@@ -5,21 +5,25 @@
 from harness import Emulator, request_id_of
 
 
-def request_status(emu, request_id):
+def request_status(emu, location_or_id):
+    request_id = request_id_of(location_or_id) if "/" in location_or_id else location_or_id
     status, _headers, body = emu.api("GET", "/requests/%s/status" % request_id)
     assert status == 200, body
     return body["metadata"]["status"]
+
+
+def wait_for_request(emu, location, wanted):
+    emu.wait_until(lambda: request_status(emu, location) == wanted, timeout=30)
 
 
 def test_request_runs_then_done_and_unit_goes_busy_then_available(tracked):
     emu = tracked
     emu.configure(provisioning_delay=3.0)  # long enough for a stalled test machine to still look inside
     unit, headers = emu.create_unit("slow")
-    request_id = request_id_of(headers["location"])
     # well inside the delay (generous: the first call happens right after the 202)
-    assert request_status(emu, request_id) in ("QUEUED", "RUNNING")
+    assert request_status(emu, headers["location"]) in ("QUEUED", "RUNNING")
     assert emu.unit_state(unit["id"]) == "BUSY"
-    emu.wait_until(lambda: request_status(emu, request_id) == "DONE", timeout=30)
+    wait_for_request(emu, headers["location"], "DONE")
     assert emu.unit_state(unit["id"]) == "AVAILABLE"
 
 
@@ -27,44 +31,31 @@ def test_later_requests_on_a_unit_queue_behind_earlier_ones(tracked):
     emu = tracked
     emu.configure(provisioning_delay=4.0)
     unit, first = emu.create_unit("queued")
-    _status, second, _body = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "queued", "email": "q@example.com"})
-    first_id, second_id = request_id_of(first["location"]), request_id_of(second["location"])
-    assert request_status(emu, first_id) == "RUNNING"
-    assert request_status(emu, second_id) == "QUEUED"
+    second = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "queued", "email": "q@example.com"})[1]
+    first, second = first["location"], second["location"]
+    assert (request_status(emu, first), request_status(emu, second)) == ("RUNNING", "QUEUED")
     emu.configure(provisioning_delay=0)  # only affects new requests
-    emu.wait_until(lambda: request_status(emu, first_id) == "DONE", timeout=30)
+    wait_for_request(emu, first, "DONE")
     # the unit stays BUSY until its last request finished
-    if request_status(emu, second_id) != "DONE":
+    if request_status(emu, second) != "DONE":
         assert emu.unit_state(unit["id"]) == "BUSY"
-    emu.wait_until(lambda: request_status(emu, second_id) == "DONE", timeout=30)
+    wait_for_request(emu, second, "DONE")
     assert emu.unit_state(unit["id"]) == "AVAILABLE"
 
 
 def test_deleted_unit_stays_until_its_request_is_done(tracked):
     emu = tracked
-    emu.configure(provisioning_delay=1.0)
-    unit, response_headers = emu.create_unit("deleting")
-    emu.configure(provisioning_delay=0)
+    unit = emu.create_unit("deleting")[0]
     emu.wait_for_state(unit["id"], "AVAILABLE")
     emu.configure(provisioning_delay=3.0)
     status, headers, body = emu.api("DELETE", "/backupunits/" + unit["id"])
     assert status == 202
-    request_id = request_id_of(headers["location"])
     assert emu.unit_state(unit["id"]) == "BUSY"
-    emu.wait_until(lambda: request_status(emu, request_id) == "DONE", timeout=30)
+    wait_for_request(emu, headers["location"], "DONE")
     assert emu.unit_state(unit["id"]) == 404
     # the request outlives the unit
-    status, _headers, body = emu.api("GET", "/requests/" + request_id)
-    assert status == 200
-    assert body["properties"]["method"] == "DELETE"
-
-
-def test_tracked_zero_delay_is_done_before_the_answer(tracked):
-    emu = tracked
-    emu.configure(provisioning_delay=0)
-    unit, headers = emu.create_unit("instant")
-    assert unit["metadata"]["state"] == "AVAILABLE"
-    assert request_status(emu, request_id_of(headers["location"])) == "DONE"
+    status, _headers, body = emu.api("GET", "/requests/" + request_id_of(headers["location"]))
+    assert (status, body["properties"]["method"]) == (200, "DELETE")
 
 
 def test_default_is_immediate_and_untracked(emu):
@@ -87,9 +78,7 @@ def test_default_is_immediate_and_untracked(emu):
         for path in ("/requests/%s/status" % request_id, "/requests/" + request_id):
             status, _headers, body = emu.api("GET", path)
             assert (status, body["httpStatus"]) == (404, 404)
-
-
-def test_delay_without_tracking_keeps_the_unit_busy(emu):
+    # a delay without tracking: the unit is BUSY, its request still unknown
     emu.configure(provisioning_delay=3.0)
     unit, headers = emu.create_unit("busy")
     assert unit["metadata"]["state"] == "BUSY"
@@ -100,80 +89,63 @@ def test_delay_without_tracking_keeps_the_unit_busy(emu):
 
 def test_request_tracking_off_answers_404_but_units_still_progress(tracked):
     emu = tracked
-    unit, headers = emu.create_unit("untracked-before")
-    request_id = request_id_of(headers["location"])
+    request_id = request_id_of(emu.create_unit("untracked-before")[1]["location"])
     emu.configure(request_tracking=False)
     for path in ("/requests/%s/status" % request_id, "/requests/" + request_id):
         status, _headers, body = emu.api("GET", path)
-        assert status == 404
-        assert body["httpStatus"] == 404
+        assert (status, body["httpStatus"]) == (404, 404)
     unit, headers = emu.create_unit("untracked")
     assert "/requests/" in headers["location"]  # the real API still sends Location
     emu.wait_for_state(unit["id"], "AVAILABLE")
     emu.configure(request_tracking=True)
-    assert request_status(emu, request_id_of(headers["location"])) == "DONE"
+    assert request_status(emu, headers["location"]) == "DONE"
+    # tracked without a delay: done before the answer
+    emu.configure(provisioning_delay=0)
+    unit, headers = emu.create_unit("instant")
+    assert unit["metadata"]["state"] == "AVAILABLE"
+    assert request_status(emu, headers["location"]) == "DONE"
 
 
-def test_request_tracking_flags_from_the_command_line():
-    with Emulator(request_tracking=True) as emu:
-        assert emu.config()["request_tracking"] is True
-    # --no-request-tracking stays accepted (the default now)
+def test_no_request_tracking_flag_stays_accepted():
+    # --request-tracking: the emulator of test_conformance.py, whose requests are tracked after every reset
     with Emulator(request_tracking=False, provisioning_delay=0) as emu:
         assert emu.config()["request_tracking"] is False
-        _unit, headers = emu.create_unit("cli")
+        headers = emu.create_unit("cli")[1]
         assert emu.api("GET", "/requests/%s/status" % request_id_of(headers["location"]))[0] == 404
         emu.reset()
         assert emu.config()["request_tracking"] is False
 
 
-def test_fail_next_write_fails_only_the_next_write(tracked):
+def test_fail_next_write_fails_only_the_next_accepted_write_and_undoes_it(tracked):
     emu = tracked
     emu.configure(fail_next_write="Provisioning failed: quota exceeded")
-    unit, headers = emu.create_unit("failing")
+    assert emu.api("POST", "/backupunits", {"properties": {}})[0] == 422  # a rejected write does not use it up
+    assert emu.config()["fail_next_write"] == "Provisioning failed: quota exceeded"
+    unit, headers = emu.create_unit("failing", email="before@example.com", password="pass-one")
     assert emu.config()["fail_next_write"] is None
-    request_id = request_id_of(headers["location"])
-    emu.wait_until(lambda: request_status(emu, request_id) == "FAILED", timeout=30)
-    _status, _headers, body = emu.api("GET", "/requests/%s/status" % request_id)
+    wait_for_request(emu, headers["location"], "FAILED")
+    body = emu.api("GET", "/requests/%s/status" % request_id_of(headers["location"]))[2]
     assert body["metadata"]["message"] == "Provisioning failed: quota exceeded"
     assert body["metadata"]["targets"][0]["status"] == "FAILED"
     assert emu.unit_state(unit["id"]) == "FAILED"
     # the next write succeeds and heals the unit
-    _status, headers, _body = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "failing", "email": "ok@example.com"})
-    emu.wait_until(lambda: request_status(emu, request_id_of(headers["location"])) == "DONE", timeout=30)
+    headers = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "failing", "email": "ok@example.com"})[1]
+    wait_for_request(emu, headers["location"], "DONE")
     assert emu.unit_state(unit["id"]) == "AVAILABLE"
-
-
-def test_failed_update_restores_the_previous_properties(tracked):
-    emu = tracked
-    unit, response_headers = emu.create_unit("restore", email="before@example.com", password="pass-one")
-    emu.wait_for_state(unit["id"], "AVAILABLE")
+    # a failed update restores the previous properties
     before = emu.units()[0]
     emu.configure(fail_next_write="update failed")
     status, _headers, body = emu.api("PATCH", "/backupunits/" + unit["id"],
-                                     {"name": "restore", "email": "after@example.com", "password": "pass-two"})
-    assert status == 202
-    assert body["properties"]["email"] == "after@example.com"
+                                     {"name": "failing", "email": "after@example.com", "password": "pass-two"})
+    assert (status, body["properties"]["email"]) == (202, "after@example.com")
     emu.wait_for_state(unit["id"], "FAILED")
     after = emu.units()[0]
     assert (after["email"], after["password_sha256"]) == (before["email"], before["password_sha256"])
-
-
-def test_failed_delete_keeps_the_unit(tracked):
-    emu = tracked
-    unit, response_headers = emu.create_unit("survivor")
-    emu.wait_for_state(unit["id"], "AVAILABLE")
+    # a failed delete keeps the unit, which can be deleted again
     emu.configure(fail_next_write="delete failed")
-    status, headers, body = emu.api("DELETE", "/backupunits/" + unit["id"])
+    status, headers, _body = emu.api("DELETE", "/backupunits/" + unit["id"])
     assert status == 202
-    request_id = request_id_of(headers["location"])
-    emu.wait_until(lambda: request_status(emu, request_id) == "FAILED", timeout=30)
+    wait_for_request(emu, headers["location"], "FAILED")
     assert emu.unit_state(unit["id"]) == "FAILED"
     assert emu.api("DELETE", "/backupunits/" + unit["id"])[0] == 202
     emu.wait_for_state(unit["id"], 404)
-
-
-def test_rejected_write_does_not_consume_fail_next_write(tracked):
-    emu = tracked
-    emu.configure(fail_next_write="boom")
-    assert emu.api("POST", "/backupunits", {"properties": {}})[0] == 422
-    assert emu.config()["fail_next_write"] == "boom"
