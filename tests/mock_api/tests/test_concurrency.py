@@ -4,15 +4,13 @@
 
 import threading
 
-
 CLIENTS = 50
 
 
 def run_concurrently(work):
     """Run work(index) in CLIENTS threads released at the same moment; return results by index."""
     barrier = threading.Barrier(CLIENTS)
-    results = [None] * CLIENTS
-    errors = []
+    results, errors = [None] * CLIENTS, []
 
     def client(index):
         try:
@@ -33,9 +31,8 @@ def run_concurrently(work):
 def test_fifty_clients_creating_distinct_units(emu):
     results = run_concurrently(lambda i: emu.api("POST", "/backupunits", {"properties": {"name": "unit-%02d" % i}}))
     assert [status for status, _h, _b in results] == [202] * CLIENTS
-    ids = {body["id"] for _s, _h, body in results}
-    request_ids = {headers["location"] for _s, headers, _b in results}
-    assert len(ids) == CLIENTS and len(request_ids) == CLIENTS
+    assert len({body["id"] for _s, _h, body in results}) == CLIENTS
+    assert len({headers["location"] for _s, headers, _b in results}) == CLIENTS
     listing = emu.api("GET", "/backupunits?depth=1")[2]["items"]
     assert sorted(item["properties"]["name"] for item in listing) == ["unit-%02d" % i for i in range(CLIENTS)]
     assert len(emu.log()) == CLIENTS + 1
@@ -43,29 +40,21 @@ def test_fifty_clients_creating_distinct_units(emu):
 
 def test_fifty_clients_racing_for_one_name(emu):
     results = run_concurrently(lambda i: emu.api("POST", "/backupunits", {"properties": {"name": "contested"}}))
-    statuses = sorted(status for status, _h, _b in results)
-    assert statuses == [202] + [422] * (CLIENTS - 1)
+    assert sorted(status for status, _h, _b in results) == [202] + [422] * (CLIENTS - 1)
     assert [u["name"] for u in emu.units()] == ["contested"]
 
 
 def test_fifty_clients_mixing_reads_and_writes_on_shared_units(emu):
     shared = [emu.create_unit("shared-%d" % i)[0]["id"] for i in range(5)]
-
-    def work(index):
-        unit_id = shared[index % 5]
-        if index % 5 == 0:
-            return emu.api("PATCH", "/backupunits/" + unit_id, {"name": "shared-0", "email": "client-%02d@example.com" % index})[0]
-        if index % 5 == 1:
-            return emu.api("GET", "/backupunits?depth=1")[0]
-        if index % 5 == 2:
-            return emu.api("GET", "/backupunits/%s/ssourl" % unit_id)[0]
-        if index % 5 == 3:
-            return emu.api("POST", "/backupunits", {"properties": {"name": "extra-%02d" % index}})[0]
-        return emu.api("GET", "/backupunits/" + unit_id)[0]
-
-    statuses = run_concurrently(work)
-    for index, status in enumerate(statuses):
-        assert status == (202 if index % 5 in (0, 3) else 200), (index, status)
+    calls = [  # by index % 5: (method, path, body, status)
+        lambda i: ("PATCH", "/backupunits/" + shared[0], {"name": "shared-0", "email": "client-%02d@example.com" % i}, 202),
+        lambda i: ("GET", "/backupunits?depth=1", None, 200),
+        lambda i: ("GET", "/backupunits/%s/ssourl" % shared[2], None, 200),
+        lambda i: ("POST", "/backupunits", {"properties": {"name": "extra-%02d" % i}}, 202),
+        lambda i: ("GET", "/backupunits/" + shared[4], None, 200),
+    ]
+    statuses = run_concurrently(lambda i: emu.api(*calls[i % 5](i)[:3])[0])
+    assert statuses == [calls[i % 5](i)[3] for i in range(CLIENTS)]
     units = emu.units()
     assert len(units) == 5 + CLIENTS // 5
     assert len({u["name"] for u in units}) == len(units)

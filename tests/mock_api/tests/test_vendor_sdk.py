@@ -17,50 +17,41 @@ ionoscloud = pytest.importorskip("ionoscloud")  # pinned in tests/mock_api/requi
 from ionoscloud.rest import ApiException  # noqa: E402
 
 
-def sdk_client(emu):
-    configuration = ionoscloud.Configuration(host=emu.url, username=emu.username, password=emu.password)
-    client = ionoscloud.ApiClient(configuration)
-    return client, ionoscloud.BackupUnitsApi(client)
+def every_operation(emu, wait):
+    """create, list, get, PATCH of the email only, PUT, SSO URL, delete; wait(client, request id) after each write."""
+    client = ionoscloud.ApiClient(ionoscloud.Configuration(host=emu.url, username=emu.username, password=emu.password))
+    units = ionoscloud.BackupUnitsApi(client)
 
+    def waited(answer):
+        # the same extraction as module-ansible's _get_request_id (NOTES.md section 6)
+        wait(client, re.search(r"/requests/([-A-Fa-f0-9]+)/", answer[2]["Location"]).group(1))
 
-def request_id(headers):
-    # the same extraction as module-ansible's _get_request_id (NOTES.md section 6)
-    return re.search(r"/requests/([-A-Fa-f0-9]+)/", headers["Location"]).group(1)
-
-
-def every_operation(units, wait):
-    """create, list, get, PATCH of the email only, PUT, SSO URL, delete; wait(headers) after each write."""
-    unit, _status, headers = units.backupunits_post_with_http_info(ionoscloud.BackupUnit(
+    unit = units.backupunits_post_with_http_info(ionoscloud.BackupUnit(
         properties=ionoscloud.BackupUnitProperties(name="sdk-unit", email="a@example.com", password="Sdk-pass-1")))
-    wait(headers)
+    waited(unit)
+    unit = unit[0]
     assert [item.id for item in units.backupunits_get(depth=1).items] == [unit.id]
-    found = units.backupunits_find_by_id(unit.id)
-    assert (found.properties.name, found.properties.email, found.properties.password) == \
-        ("sdk-unit", "a@example.com", None)
-    _unit, _status, headers = units.backupunits_patch_with_http_info(
-        unit.id, ionoscloud.BackupUnitProperties(email="b@example.com"))
-    wait(headers)
+    found = units.backupunits_find_by_id(unit.id).properties
+    assert (found.name, found.email, found.password) == ("sdk-unit", "a@example.com", None)
+    waited(units.backupunits_patch_with_http_info(unit.id, ionoscloud.BackupUnitProperties(email="b@example.com")))
     assert units.backupunits_find_by_id(unit.id).properties.email == "b@example.com"
-    _unit, _status, headers = units.backupunits_put_with_http_info(unit.id, ionoscloud.BackupUnit(
-        properties=ionoscloud.BackupUnitProperties(email="c@example.com", password="Sdk-pass-2")))
-    wait(headers)
+    waited(units.backupunits_put_with_http_info(unit.id, ionoscloud.BackupUnit(
+        properties=ionoscloud.BackupUnitProperties(email="c@example.com", password="Sdk-pass-2"))))
     assert units.backupunits_find_by_id(unit.id).properties.email == "c@example.com"
     assert units.backupunits_ssourl_get(unit.id).sso_url.startswith("https://backup.ionos.com/")
-    _body, _status, headers = units.backupunits_delete_with_http_info(unit.id)
-    wait(headers)
+    waited(units.backupunits_delete_with_http_info(unit.id))
     assert units.backupunits_get().items == []
 
 
 def test_sdk_completes_every_operation_and_its_wait_works_when_requests_are_tracked():
     with Emulator(request_tracking=True, provisioning_delay=0.3) as emu:
-        client, units = sdk_client(emu)
         waited = []
 
-        def wait(headers):
-            client.wait_for_completion(request_id(headers), timeout=30, initial_wait=0.1)
-            waited.append(request_id(headers))
+        def wait(client, request_id):
+            client.wait_for_completion(request_id, timeout=30, initial_wait=0.1)
+            waited.append(request_id)
 
-        every_operation(units, wait)
+        every_operation(emu, wait)
         assert len(waited) == 4
         patch = emu.api("GET", "/requests/" + waited[1])[2]["properties"]
         assert (patch["method"], json.loads(patch["body"])) == ("PATCH", {"email": "b@example.com"})  # no name
@@ -70,14 +61,13 @@ def test_sdk_completes_every_operation_and_its_wait_works_when_requests_are_trac
 
 def test_sdk_in_the_default_mode_gets_404_from_the_status_url_like_real_clients():
     with Emulator() as emu:
-        client, units = sdk_client(emu)
         refused = []
 
-        def wait(headers):
+        def wait(client, request_id):
             # today's API: the write is done, but its request is not tracked (ionosctl PR #487)
             with pytest.raises(ApiException) as raised:
-                client.wait_for_completion(request_id(headers), timeout=30, initial_wait=0.1)
+                client.wait_for_completion(request_id, timeout=30, initial_wait=0.1)
             refused.append(raised.value.status)
 
-        every_operation(units, wait)
+        every_operation(emu, wait)
         assert refused == [404] * 4
