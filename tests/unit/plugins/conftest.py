@@ -29,7 +29,7 @@ def fake_api(monkeypatch):
 
 @pytest.fixture
 def http():
-    """Builders for scripted answers: http.response(...), http.error(status, code, message)."""
+    """Builders for scripted answers: http.response(...), http.error(status, code, message), http.exceptions."""
     return fakes.Http
 
 

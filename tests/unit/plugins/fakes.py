@@ -1,11 +1,7 @@
 # Copyright (c) ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Test doubles for the HTTP layer: a scripted session, a fake clock and a small in-memory API.
-
-The client under test talks to these through the same `session.request(...)` call it makes on
-a real requests.Session, so everything above the socket is exercised. `module_runner` drives a
-module's main() over that fake API and checks that no secret reaches its result.
+"""Test doubles behind the `session.request(...)` call the client makes on a real requests.Session.
 
 Importable (unlike conftest, which pytest loads under a name of its own), so tests can name
 ModuleExit and the other doubles; conftest.py turns them into fixtures.
@@ -17,6 +13,7 @@ import copy
 import json
 import re
 import uuid
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,48 +25,44 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ionoscloud.backup.plugins.module_utils import _client
 
+# The API user's password, as every client and module test passes it by default.
+API_PASSWORD = 's3cret-pw'
+
 
 class FakeResponse:
-    def __init__(self, status=200, body=None, headers=None, text=None, reason=None):
+    def __init__(self, status=200, body=None, headers=None, text=None):
         self.status_code = status
         self.headers = CaseInsensitiveDict(headers or {})
-        if text is None:
-            text = '' if body is None else json.dumps(body)
-        self.text = text
-        self.reason = reason or {200: 'OK', 202: 'Accepted', 404: 'Not Found', 429: 'Too Many Requests',
-                                 500: 'Internal Server Error', 502: 'Bad Gateway',
-                                 503: 'Service Unavailable', 504: 'Gateway Timeout'}.get(status, 'Error')
+        self.text = ('' if body is None else json.dumps(body)) if text is None else text
+        self.reason = HTTPStatus(status).phrase
 
 
 def api_error(status, code, message):
     return FakeResponse(status, {'httpStatus': status, 'messages': [{'errorCode': code, 'message': message}]})
 
 
+# Builders for scripted answers: Http.response(...), Http.error(status, code, message).
+Http = type('Http', (), {'response': FakeResponse, 'error': staticmethod(api_error), 'exceptions': requests.exceptions})
+
+
 class Call:
     def __init__(self, method, url, kwargs, headers):
-        self.method = method
-        self.url = url
-        self.path = urlsplit(url).path
+        self.method, self.url, self.path = method, url, urlsplit(url).path
         self.params = kwargs.get('params') or {}
         self.body = json.loads(kwargs['data']) if kwargs.get('data') else None
-        self.timeout = kwargs.get('timeout')
-        self.verify = kwargs.get('verify')
-        self.headers = dict(headers)
-        self.headers.update(kwargs.get('headers') or {})
+        self.timeout, self.verify = kwargs.get('timeout'), kwargs.get('verify')
+        self.headers = dict(headers, **(kwargs.get('headers') or {}))
 
 
 class ScriptedSession:
     """Answers each request with the next scripted item: a FakeResponse, or an exception to raise."""
 
     def __init__(self, *script):
-        self.script = list(script)
-        self.headers = {}
-        self.calls = []
+        self.script, self.headers, self.calls = list(script), {}, []
 
     def request(self, method, url, **kwargs):
         self.calls.append(Call(method, url, kwargs, self.headers))
-        if not self.script:
-            raise AssertionError('unexpected request %s %s' % (method, url))
+        assert self.script, 'unexpected request %s %s' % (method, url)
         item = self.script.pop(0)
         if isinstance(item, BaseException):
             raise item
@@ -80,8 +73,7 @@ class FakeClock:
     """monotonic time that only moves when the code under test sleeps."""
 
     def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
+        self.now, self.sleeps = 1000.0, []
 
     def __call__(self):
         return self.now
@@ -101,16 +93,10 @@ class FakeApi:
 
     BASE = 'https://api.example.test/cloudapi/v6'
 
-    def __init__(self, track_requests=True, polls_until_done=1):
-        self.units = {}
-        self.headers = {}
-        self.calls = []
-        self.faults = []
-        self.track_requests = track_requests
-        self.polls_until_done = polls_until_done
-        self.requests = {}
-        self.request_outcome = 'DONE'
-        self.request_message = None
+    def __init__(self, clock):
+        self.clock, self.units, self.headers, self.calls, self.faults, self.requests = clock, {}, {}, [], [], {}
+        self.track_requests, self.polls_until_done = True, 1
+        self.request_outcome, self.request_message = 'DONE', None
         self.created_state = 'AVAILABLE'    # the state a POSTed unit reaches ('BUSY': it never settles)
         self.answered_state = 'BUSY'        # the state a write's 202 body shows ('AVAILABLE' since 2025)
         self.stale_single_get = False       # Terraform #641: the single GET answers BUSY without properties
@@ -118,7 +104,6 @@ class FakeApi:
         # DELETE or a PATCH gets the API's 422 "being deleted"; 0 deletes at once.
         self.delete_seconds = 0.0
         self.deleting = {}                  # unit id -> fake time its deletion completes
-        self.clock = None                   # set by the fake_api fixture
 
     def add_fault(self, method, path, *actions):
         self.faults.append((method, re.compile(path), list(actions)))
@@ -135,9 +120,9 @@ class FakeApi:
         call = Call(method, url, kwargs, self.headers)
         self.calls.append(call)
         for fault_method, pattern, actions in self.faults:
-            if actions and fault_method in (method, '*') and pattern.search(call.path):
+            if actions and fault_method == method and pattern.search(call.path):
                 action = actions.pop(0)
-                if isinstance(action, tuple) and action[0] == 'apply_then_raise':
+                if isinstance(action, tuple):       # ('apply_then_raise', exception)
                     self._answer(call)
                     raise action[1]
                 if isinstance(action, BaseException):
@@ -148,82 +133,70 @@ class FakeApi:
     def summary(self):
         return ['%s %s' % (call.method, call.path.replace('/cloudapi/v6', '')) for call in self.calls]
 
-    def _public(self, unit):
+    def sent(self, method):
+        return [line for line in self.summary() if line.startswith(method + ' ')]
+
+    def _public(self, unit, state=None):
         unit = copy.deepcopy(unit)
-        unit['properties'].pop('password', None)
+        del unit['properties']['password']
+        unit['metadata']['state'] = state or unit['metadata']['state']
         return unit
 
-    def _accepted(self, body=None):
+    def _accepted(self, unit=None):
         request_id = str(uuid.uuid4())
         self.requests[request_id] = 0
+        body = None if unit is None else self._public(unit, self.answered_state)
         return FakeResponse(202, body, {'Location': '%s/requests/%s/status' % (self.BASE, request_id)})
 
-    def _now(self):
-        return self.clock() if self.clock is not None else 0.0
-
-    def _finish_deletes(self):
+    def _answer(self, call):
         for unit_id, due in list(self.deleting.items()):
-            if self._now() >= due:
+            if self.clock() >= due:
                 del self.deleting[unit_id]
                 self.units.pop(unit_id, None)
-
-    def _answer(self, call):
-        self._finish_deletes()
         path = call.path[len('/cloudapi/v6'):]
         match = re.match(r'^/requests/([-0-9a-f]+)/status$', path)
-        if match and call.method == 'GET':
+        if match:
             if not self.track_requests or match.group(1) not in self.requests:
                 return api_error(404, '309', 'Resource does not exist')
             self.requests[match.group(1)] += 1
             done = self.requests[match.group(1)] >= self.polls_until_done
-            status = self.request_outcome if done else 'RUNNING'
-            return FakeResponse(200, {'id': match.group(1), 'type': 'request-status',
-                                      'metadata': {'status': status, 'message': self.request_message}})
+            return FakeResponse(200, {'id': match.group(1), 'type': 'request-status', 'metadata': {
+                'status': self.request_outcome if done else 'RUNNING', 'message': self.request_message}})
         if path == '/backupunits' and call.method == 'GET':
             return FakeResponse(200, {'id': 'backupunits', 'type': 'collection',
                                       'items': [self._public(u) for u in self.units.values()]})
         if path == '/backupunits' and call.method == 'POST':
             properties = call.body['properties']
-            unit_id = self.add_unit(properties['name'], properties.get('email'), state='BUSY')
+            unit_id = self.add_unit(properties['name'], properties.get('email'), state=self.created_state)
             self.units[unit_id]['properties']['password'] = properties.get('password')
-            self.units[unit_id]['metadata']['state'] = self.created_state
-            answer = self._public(self.units[unit_id])
-            answer['metadata']['state'] = self.answered_state
-            return self._accepted(answer)
+            return self._accepted(self.units[unit_id])
         match = re.match(r'^/backupunits/([-0-9a-f]+)(/ssourl)?$', path)
-        if match:
-            unit = self.units.get(match.group(1))
-            if unit is None:
-                return api_error(404, '309', 'Resource does not exist')
-            if match.group(2):
-                return FakeResponse(200, {'ssoUrl': 'https://backup.example.test/?jwt=sso-secret'})
-            if call.method == 'GET' and self.stale_single_get:
+        unit = self.units.get(match.group(1)) if match else None
+        if match and unit is None:
+            return api_error(404, '309', 'Resource does not exist')
+        if match and match.group(2):
+            return FakeResponse(200, {'ssoUrl': 'https://backup.example.test/?jwt=sso-secret'})
+        if match and call.method == 'GET':
+            if self.stale_single_get:
                 return FakeResponse(200, {'id': unit['id'], 'type': 'backupunit', 'href': unit['href'],
                                           'metadata': {'etag': unit['metadata']['etag'], 'state': 'BUSY'}})
-            if call.method == 'GET':
-                return FakeResponse(200, self._public(unit))
-            if call.method in ('PATCH', 'DELETE') and match.group(1) in self.deleting:
-                return api_error(422, '200', '[VDC-21-2] The backup unit is being deleted')
-            if call.method == 'PATCH':
-                if call.body.get('name', unit['properties']['name']) != unit['properties']['name']:
-                    return api_error(422, '200', '[(root).name] Attribute is immutable')
-                unit['properties'].update(call.body)
-                unit['metadata']['etag'] = uuid.uuid4().hex
-                answer = self._public(unit)
-                answer['metadata']['state'] = self.answered_state
-                return self._accepted(answer)
-            if call.method == 'DELETE':
-                if self.delete_seconds:
-                    self.deleting[match.group(1)] = self._now() + self.delete_seconds
-                    unit['metadata']['state'] = 'BUSY'
-                else:
-                    del self.units[match.group(1)]
-                return self._accepted()
+            return FakeResponse(200, self._public(unit))
+        if match and call.method in ('PATCH', 'DELETE') and unit['id'] in self.deleting:
+            return api_error(422, '200', '[VDC-21-2] The backup unit is being deleted')
+        if match and call.method == 'PATCH':
+            if call.body.get('name', unit['properties']['name']) != unit['properties']['name']:
+                return api_error(422, '200', '[(root).name] Attribute is immutable')
+            unit['properties'].update(call.body)
+            unit['metadata']['etag'] = uuid.uuid4().hex
+            return self._accepted(unit)
+        if match and call.method == 'DELETE':
+            if self.delete_seconds:
+                self.deleting[unit['id']] = self.clock() + self.delete_seconds
+                unit['metadata']['state'] = 'BUSY'
+            else:
+                del self.units[unit['id']]
+            return self._accepted()
         return api_error(405, '405', 'unsupported %s %s' % (call.method, path))
-
-
-# The API user's password, as every module test passes it by default.
-API_PASSWORD = 's3cret-pw'
 
 
 class ModuleExit(Exception):
@@ -231,35 +204,24 @@ class ModuleExit(Exception):
 
     def __init__(self, result, failed):
         super().__init__(result)
-        self.result = result
-        self.failed = failed
+        self.result, self.failed = result, failed
 
 
 def install_fake_api(monkeypatch):
-    """A FakeApi that every ApiClient created by a module uses; sleeping is instantaneous."""
-    api = FakeApi()
-    monkeypatch.setattr(_client.requests, 'Session', lambda: api)
     clock = FakeClock()
-    fake_time = type('FakeTime', (), {'sleep': staticmethod(clock.sleep), 'monotonic': staticmethod(clock),
-                                      'time': staticmethod(_client.time.time)})
-    monkeypatch.setattr(_client, 'time', fake_time)
-    api.clock = clock
+    api = FakeApi(clock)
+    monkeypatch.setattr(_client.requests, 'Session', lambda: api)
+    monkeypatch.setattr(_client, 'time', type('FakeTime', (), {
+        'sleep': staticmethod(clock.sleep), 'monotonic': staticmethod(clock), 'time': staticmethod(_client.time.time)}))
     return api
 
 
-# Builders for scripted answers: Http.response(...), Http.error(status, code, message).
-Http = type('Http', (), {'response': staticmethod(FakeResponse), 'error': staticmethod(api_error),
-                         'exceptions': requests.exceptions})
-
-
 def client_factory(clock):
-    """make(*script, **client_kwargs) -> (client, session), with time and jitter faked."""
     def make(*script, **kwargs):
         session = ScriptedSession(*script)
-        options = dict(api_url='https://api.example.test/cloudapi/v6', username='alice', password=API_PASSWORD,
+        options = dict(api_url=FakeApi.BASE, username='alice', password=API_PASSWORD,
                        session=session, sleep=clock.sleep, clock=clock, jitter=lambda: 1.0)
-        options.update(kwargs)
-        return _client.ApiClient(**options), session
+        return _client.ApiClient(**dict(options, **kwargs)), session
     return make
 
 
@@ -273,28 +235,24 @@ def module_runner(monkeypatch, fake_api):
     """
     warnings = []
 
-    def exit_json(self, **result):
-        raise ModuleExit(result, False)
+    def leave(failed):
+        def method(self, **result):
+            raise ModuleExit(result, failed)
+        return method
 
-    def fail_json(self, **result):
-        raise ModuleExit(result, True)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', leave(False))
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', leave(True))
     monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
 
     def make_runner(main, secrets=(), check=None):
         def run(**args):
-            params = dict(api_url=FakeApi.BASE, username='alice', password=API_PASSWORD)
-            params.update(args)
-            with patch_module_args(params):
+            with patch_module_args(dict(dict(api_url=FakeApi.BASE, username='alice', password=API_PASSWORD), **args)):
                 with pytest.raises(ModuleExit) as caught:
                     main()
             outcome = caught.value
             outcome.warnings = list(warnings)
-            text = json.dumps(outcome.result)
             for secret in (API_PASSWORD,) + tuple(secrets):
-                assert secret not in text
+                assert secret not in json.dumps(outcome.result)
             if check is not None:
                 check(outcome)
             return outcome

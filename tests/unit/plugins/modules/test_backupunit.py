@@ -6,14 +6,17 @@
 from __future__ import annotations
 
 import pytest
+from requests.exceptions import ConnectionError, ReadTimeout
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.ionoscloud.backup.plugins.module_utils import _common
+from ansible_collections.ionoscloud.backup.plugins.module_utils import _client, _common
 from ansible_collections.ionoscloud.backup.plugins.modules import backupunit, backupunit_info, backupunit_sso_url, backupunits
-from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import ModuleExit
+from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import Http, ModuleExit
 
 UNIT_PASSWORD = 'Unit-pw-1234'
+CREATE = dict(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+UPDATE = dict(name='web', email='new@example.com')
 
 
 @pytest.fixture
@@ -22,8 +25,15 @@ def run(run_module):
     return run_module(backupunit.main, secrets=(UNIT_PASSWORD, 'stored-secret', 'new-pw-5678'))
 
 
-def test_create_reads_posts_waits_and_reads_once(run):
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+def test_check_mode_create_only_reads_and_predicts_then_create_reads_posts_waits_and_reads_once(run):
+    outcome = run(_ansible_check_mode=True, _ansible_diff=True, **CREATE)
+    assert outcome.result['changed'] is True
+    assert outcome.result['backupunit']['properties'] == {'name': 'web', 'email': 'ops@example.com'}
+    assert outcome.result['diff'] == {'before': {}, 'after': {
+        'name': 'web', 'email': 'ops@example.com', 'password': '<new password: not shown>'}}
+    assert run.api.summary() == ['GET /backupunits'] and run.api.units == {}
+    run.api.calls.clear()
+    outcome = run(**CREATE)
     api = run.api
     assert not outcome.failed and outcome.result['changed'] is True
     unit = outcome.result['backupunit']
@@ -36,27 +46,25 @@ def test_create_reads_posts_waits_and_reads_once(run):
     assert api.calls[1].body == {'properties': {'name': 'web', 'email': 'ops@example.com', 'password': UNIT_PASSWORD}}
 
 
-def test_unchanged_unit_costs_exactly_one_request(run):
+@pytest.mark.parametrize('contract_number, login', [(31415926, '31415926-web'), (None, None)])
+def test_unchanged_unit_costs_exactly_one_request_and_has_a_login_if_the_contract_is_known(run, contract_number, login):
     run.api.add_unit('web', 'ops@example.com')
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    outcome = run(contract_number=contract_number, **CREATE)
     assert outcome.result['changed'] is False
     assert outcome.result['backupunit']['properties'] == {'name': 'web', 'email': 'ops@example.com'}
+    assert outcome.result['backupunit'].get('login') == login
     assert run.api.summary() == ['GET /backupunits']
 
 
-def test_check_mode_create_only_reads_and_predicts(run):
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD,
-                  _ansible_check_mode=True, _ansible_diff=True)
-    assert outcome.result['changed'] is True
-    assert outcome.result['backupunit']['properties'] == {'name': 'web', 'email': 'ops@example.com'}
-    assert outcome.result['diff'] == {'before': {}, 'after': {
-        'name': 'web', 'email': 'ops@example.com', 'password': '<new password: not shown>'}}
-    assert run.api.summary() == ['GET /backupunits'] and run.api.units == {}
-
-
-def test_email_change_patches_only_the_email(run):
+def test_check_mode_update_predicts_then_email_change_patches_only_the_email_then_password_change_only_it(run):
     unit_id = run.api.add_unit('web', 'old@example.com')
-    outcome = run(name='web', email='new@example.com', backupunit_password=UNIT_PASSWORD, _ansible_diff=True)
+    outcome = run(_ansible_check_mode=True, **UPDATE)
+    assert outcome.result['changed'] is True and outcome.result['backupunit']['id'] == unit_id
+    assert outcome.result['backupunit']['properties']['email'] == 'new@example.com'
+    assert run.api.summary() == ['GET /backupunits']
+    assert run.api.units[unit_id]['properties']['email'] == 'old@example.com'
+    # The diff shows no password when it does not change.
+    outcome = run(backupunit_password=UNIT_PASSWORD, _ansible_diff=True, **UPDATE)
     assert outcome.result['changed'] is True
     assert outcome.result['backupunit']['properties']['email'] == 'new@example.com'
     assert outcome.result['diff'] == {'before': {'name': 'web', 'email': 'old@example.com'},
@@ -64,88 +72,53 @@ def test_email_change_patches_only_the_email(run):
     patch, = [call for call in run.api.calls if call.method == 'PATCH']
     assert patch.path.endswith(unit_id) and patch.body == {'email': 'new@example.com'}   # never the name
     assert run.api.units[unit_id]['properties']['password'] == 'stored-secret'   # on_create: untouched
-
-
-def test_check_mode_update_predicts_without_writing(run):
-    unit_id = run.api.add_unit('web', 'old@example.com')
-    outcome = run(name='web', email='new@example.com', _ansible_check_mode=True)
-    assert outcome.result['changed'] is True
-    assert outcome.result['backupunit']['id'] == unit_id
-    assert outcome.result['backupunit']['properties']['email'] == 'new@example.com'
-    assert run.api.summary() == ['GET /backupunits']
-    assert run.api.units[unit_id]['properties']['email'] == 'old@example.com'
-
-
-def test_update_password_always_sets_it_and_diff_shows_only_placeholders(run):
-    unit_id = run.api.add_unit('web', 'ops@example.com')
-    outcome = run(name='web', email='ops@example.com', backupunit_password='new-pw-5678',
+    # update_password=always sets it; the diff shows only placeholders.
+    outcome = run(name='web', email='new@example.com', backupunit_password='new-pw-5678',
                   update_password='always', _ansible_diff=True)
     assert outcome.result['changed'] is True
     assert outcome.result['diff']['before']['password'] != outcome.result['diff']['after']['password']
-    patch, = [call for call in run.api.calls if call.method == 'PATCH']
-    assert patch.body == {'password': 'new-pw-5678'}
+    assert [call.body for call in run.api.calls if call.method == 'PATCH'][1:] == [{'password': 'new-pw-5678'}]
     assert run.api.units[unit_id]['properties']['password'] == 'new-pw-5678'
 
 
-def test_diff_has_no_password_when_it_does_not_change(run):
-    run.api.add_unit('web', 'old@example.com')
-    outcome = run(name='web', email='new@example.com', backupunit_password=UNIT_PASSWORD, _ansible_diff=True)
-    assert 'password' not in outcome.result['diff']['before']
-    assert 'password' not in outcome.result['diff']['after']
-
-
-def test_absent_deletes_then_waits(run):
+def test_absent_check_mode_does_not_delete_then_deletes_and_waits_then_costs_one_request(run):
     unit_id = run.api.add_unit('web', 'ops@example.com')
+    outcome = run(name='web', state='absent', _ansible_check_mode=True)
+    assert outcome.result['changed'] is True and len(run.api.units) == 1
+    assert run.api.summary() == ['GET /backupunits']
+    run.api.calls.clear()
     outcome = run(name='web', state='absent', _ansible_diff=True)
-    assert outcome.result['changed'] is True
-    assert outcome.result['backupunit']['id'] == unit_id
+    assert outcome.result['changed'] is True and outcome.result['backupunit']['id'] == unit_id
     assert outcome.result['diff'] == {'before': {'name': 'web', 'email': 'ops@example.com'}, 'after': {}}
     summary = run.api.summary()
     assert summary[:2] == ['GET /backupunits', 'DELETE /backupunits/' + unit_id]
     assert all(line.startswith('GET /requests/') for line in summary[2:])
     assert run.api.units == {}
-
-
-def test_absent_missing_costs_one_request(run):
-    outcome = run(name='web', state='absent')
-    assert outcome.result == {'changed': False, 'backupunit': None}
+    run.api.calls.clear()
+    assert run(name='web', state='absent').result == {'changed': False, 'backupunit': None}
     assert run.api.summary() == ['GET /backupunits']
 
 
-def test_check_mode_absent_does_not_delete(run):
-    run.api.add_unit('web')
-    outcome = run(name='web', state='absent', _ansible_check_mode=True)
-    assert outcome.result['changed'] is True and len(run.api.units) == 1
-    assert run.api.summary() == ['GET /backupunits']
-
-
-def test_untracked_request_falls_back_to_polling_the_unit(run):
+def test_untracked_request_falls_back_to_polling_the_unit_until_created_or_gone(run):
     run.api.track_requests = False
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    outcome = run(**CREATE)
     unit_id = outcome.result['backupunit']['id']
     assert outcome.result['backupunit']['metadata']['state'] == 'AVAILABLE'
     assert run.api.summary()[2:] == ['GET /requests/%s/status' % run.api.calls[2].path.split('/')[-2],
                                      'GET /backupunits/' + unit_id]
-
-
-def test_untracked_delete_polls_until_the_unit_is_gone(run):
-    unit_id = run.api.add_unit('web')
-    run.api.track_requests = False
     outcome = run(name='web', state='absent')
     assert outcome.result['changed'] is True
     assert run.api.summary()[-1] == 'GET /backupunits/' + unit_id
     assert run.api.units == {}
 
 
-@pytest.mark.parametrize('args', [dict(email='ops@example.com', backupunit_password=UNIT_PASSWORD),
-                                  dict(email='new@example.com'), dict(state='absent')],
-                         ids=['create', 'update', 'delete'])
+@pytest.mark.parametrize('args', [CREATE, UPDATE, dict(name='web', state='absent')], ids=['create', 'update', 'delete'])
 def test_failed_request_fails_naming_request_and_message(run, args):
-    if 'backupunit_password' not in args:
+    if args is not CREATE:
         run.api.add_unit('web', 'old@example.com')
     run.api.request_outcome = 'FAILED'
     run.api.request_message = 'no capacity'
-    outcome = run(name='web', **args)
+    outcome = run(**args)
     # The API accepted the write before it failed, so the result must not claim nothing happened.
     assert outcome.failed and outcome.result['changed'] is True
     assert len(run.api.requests) == 1
@@ -154,31 +127,27 @@ def test_failed_request_fails_naming_request_and_message(run, args):
     assert outcome.result['error']['request_id'] in outcome.result['msg']
 
 
-def test_wait_timeout_fails_naming_request(run):
-    run.api.polls_until_done = 10 ** 6
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD, wait_timeout=3)
-    assert outcome.failed and outcome.result['error']['kind'] == 'wait_timeout'
-    assert outcome.result['error']['request_id'] in outcome.result['msg']
-    assert sum(run.api.clock.sleeps) == pytest.approx(3.0)
-
-
-def test_wait_timeout_without_request_tracking_names_request_and_unit(run):
+@pytest.mark.parametrize('tracked, message', [
+    (True, 'timed out waiting for the API to finish the request (request {request})'),
     # The real API answers 404 for backup-unit requests, so this is the usual path, not a corner case.
-    run.api.track_requests = False
+    (False, 'timed out waiting for backup unit {unit} to become AVAILABLE (request {request})'),
+])
+def test_wait_timeout_fails_naming_request(run, tracked, message):
+    run.api.track_requests = tracked
+    run.api.polls_until_done = 10 ** 6
     run.api.created_state = 'BUSY'
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD, wait_timeout=3)
+    outcome = run(wait_timeout=3, **CREATE)
     request_id, = run.api.requests
     unit_id, = run.api.units
     assert outcome.failed and outcome.result['changed'] is True
     assert outcome.result['error']['kind'] == 'wait_timeout'
-    assert outcome.result['msg'] == 'timed out waiting for backup unit %s to become AVAILABLE (request %s)' % (
-        unit_id, request_id)
+    assert outcome.result['msg'] == message.format(unit=unit_id, request=request_id)
     assert outcome.result['error']['request_id'] == request_id
     assert sum(run.api.clock.sleeps) == pytest.approx(3.0)
 
 
 def test_no_wait_returns_the_accepted_unit_without_polling(run):
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD, wait=False)
+    outcome = run(wait=False, **CREATE)
     assert outcome.result['changed'] is True
     assert outcome.result['backupunit']['metadata']['state'] == 'BUSY'
     assert run.api.summary() == ['GET /backupunits', 'POST /backupunits']
@@ -187,8 +156,8 @@ def test_no_wait_returns_the_accepted_unit_without_polling(run):
 def test_write_answered_available_needs_no_wait(run):
     # Since 2025 the API answers writes with the unit already AVAILABLE (NOTES.md section 11).
     run.api.answered_state = 'AVAILABLE'
-    created = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
-    updated = run(name='web', email='new@example.com')
+    created = run(**CREATE)
+    updated = run(**UPDATE)
     unit_id = created.result['backupunit']['id']
     assert created.result['backupunit']['metadata']['state'] == 'AVAILABLE'
     assert updated.result['backupunit']['properties']['email'] == 'new@example.com'
@@ -199,9 +168,7 @@ def test_write_answered_available_needs_no_wait(run):
 def test_unchanged_unit_still_busy_is_waited_for_and_reported_unchanged(run, http):
     # Say an earlier wait=false run created it: the list still shows it BUSY.
     unit_id = run.api.add_unit('web', 'ops@example.com')
-    busy = run.api._public(run.api.units[unit_id])
-    busy['metadata']['state'] = 'BUSY'
-    run.api.add_fault('GET', r'/backupunits$', http.response(200, {'items': [busy]}))
+    run.api.add_fault('GET', r'/backupunits$', http.response(200, {'items': [run.api._public(run.api.units[unit_id], 'BUSY')]}))
     outcome = run(name='web', email='ops@example.com')
     assert outcome.result['changed'] is False
     assert outcome.result['backupunit']['metadata']['state'] == 'AVAILABLE'
@@ -212,7 +179,7 @@ def test_stale_single_get_is_confirmed_through_the_list(run):
     # Terraform #641: the single GET keeps answering BUSY without properties while the list is right.
     run.api.track_requests = False
     run.api.stale_single_get = True
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    outcome = run(**CREATE)
     unit = outcome.result['backupunit']
     assert not outcome.failed
     assert unit['properties'] == {'name': 'web', 'email': 'ops@example.com'}
@@ -224,42 +191,32 @@ def test_stale_single_get_that_never_settles_is_bounded_by_wait_timeout(run):
     run.api.track_requests = False
     run.api.stale_single_get = True
     run.api.created_state = 'BUSY'
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD, wait_timeout=3)
+    outcome = run(wait_timeout=3, **CREATE)
     assert outcome.failed and outcome.result['error']['kind'] == 'wait_timeout'
     assert sum(run.api.clock.sleeps) == pytest.approx(3.0)
     polls = run.api.summary()[3:]
     assert polls[0].startswith('GET /backupunits/') and set(polls[1:]) == {'GET /backupunits'}
 
 
-@pytest.mark.parametrize('contract_number, login', [(31415926, '31415926-web'), (None, None)])
-def test_login_is_returned_when_the_contract_number_is_known(run, contract_number, login):
-    run.api.add_unit('web', 'ops@example.com')
-    outcome = run(name='web', email='ops@example.com', contract_number=contract_number)
-    assert outcome.result['backupunit'].get('login') == login
-    assert run.api.summary() == ['GET /backupunits']
-
-
 # ---- lost answers ---------------------------------------------------------------------
 
 
-def test_lost_post_that_applied_is_not_sent_again(run, http):
-    run.api.add_fault('POST', r'/backupunits$', ('apply_then_raise', http.exceptions.ConnectionError('reset')))
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+@pytest.mark.parametrize('fault, posts', [
+    (('apply_then_raise', ConnectionError('reset')), 1),
+    (Http.error(503, '503', 'Service Unavailable'), 2),
+], ids=['applied-is-not-sent-again', 'not-applied-is-sent-once-more'])
+def test_lost_post(run, fault, posts):
+    run.api.add_fault('POST', r'/backupunits$', fault)
+    outcome = run(**CREATE)
     assert outcome.result['changed'] is True and len(run.api.units) == 1
-    assert [line for line in run.api.summary() if line.startswith('POST')] == ['POST /backupunits']
     assert outcome.result['backupunit']['properties']['name'] == 'web'
-
-
-def test_lost_post_that_did_not_apply_is_sent_once_more(run, http):
-    run.api.add_fault('POST', r'/backupunits$', http.error(503, '503', 'Service Unavailable'))
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
-    assert outcome.result['changed'] is True and len(run.api.units) == 1
-    assert run.api.summary()[:4] == ['GET /backupunits', 'POST /backupunits', 'GET /backupunits', 'POST /backupunits']
+    assert run.api.summary()[:posts * 2] == ['GET /backupunits', 'POST /backupunits'] * posts
+    assert run.api.sent('POST') == ['POST /backupunits'] * posts
 
 
 def test_post_that_keeps_failing_reports_the_api_error_and_no_change(run, http):
     run.api.add_fault('POST', r'/backupunits$', *[http.error(500, '500', '[VDC-5-0] An unexpected error occurred')] * 6)
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
+    outcome = run(**CREATE)
     assert outcome.failed and outcome.result['changed'] is False
     assert outcome.result['msg'] == 'API error 500 500: [VDC-5-0] An unexpected error occurred'
     # Each resend follows a read proving the POST was not applied; after five, the error stands.
@@ -267,105 +224,90 @@ def test_post_that_keeps_failing_reports_the_api_error_and_no_change(run, http):
     assert run.api.units == {}
 
 
-def test_lost_patch_that_applied_is_not_sent_again(run, http):
+@pytest.mark.parametrize('fault, args, patches', [
+    (('apply_then_raise', ReadTimeout('timed out')), dict(update_password='always', backupunit_password='new-pw-5678'), 1),
+    (ConnectionError('reset'), {}, 2),
+], ids=['applied-is-not-sent-again', 'not-applied-is-sent-again'])
+def test_lost_patch(run, fault, args, patches):
     unit_id = run.api.add_unit('web', 'old@example.com')
-    run.api.add_fault('PATCH', r'/backupunits/', ('apply_then_raise', http.exceptions.ReadTimeout('timed out')))
-    outcome = run(name='web', email='new@example.com', update_password='always', backupunit_password='new-pw-5678')
+    run.api.add_fault('PATCH', r'/backupunits/', fault)
+    outcome = run(name='web', email='new@example.com', **args)
     assert outcome.result['changed'] is True
-    assert len([line for line in run.api.summary() if line.startswith('PATCH')]) == 1
+    assert len(run.api.sent('PATCH')) == patches
     assert run.api.units[unit_id]['properties']['email'] == 'new@example.com'
 
 
-def test_lost_patch_that_did_not_apply_is_sent_again(run, http):
-    unit_id = run.api.add_unit('web', 'old@example.com')
-    run.api.add_fault('PATCH', r'/backupunits/', http.exceptions.ConnectionError('reset'))
-    outcome = run(name='web', email='new@example.com')
-    assert outcome.result['changed'] is True
-    assert len([line for line in run.api.summary() if line.startswith('PATCH')]) == 2
-    assert run.api.units[unit_id]['properties']['email'] == 'new@example.com'
-
-
-def deletes(api):
-    return [line for line in api.summary() if line.startswith('DELETE')]
-
-
-def test_lost_delete_answer_on_a_slow_api_waits_until_the_unit_is_gone(run, http):
+def test_lost_delete_answer_on_a_slow_api_waits_until_the_unit_is_gone(run):
     # The first DELETE applies but its answer is lost; the client's retry then meets the API's
     # 422 "being deleted". The unit is on its way out, so the task succeeds once it is gone.
     unit_id = run.api.add_unit('web', 'ops@example.com')
     run.api.delete_seconds = 1.5
-    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', http.exceptions.ConnectionError('reset')))
+    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', ConnectionError('reset')))
     outcome = run(name='web', state='absent')
     assert not outcome.failed, outcome.result
     assert outcome.result['changed'] is True and outcome.result['backupunit']['id'] == unit_id
-    assert deletes(run.api) == ['DELETE /backupunits/' + unit_id] * 2     # the client's one retry, no more
-    assert run.api.summary()[-1] == 'GET /backupunits/' + unit_id          # polled until a 404
+    assert run.api.sent('DELETE') == ['DELETE /backupunits/' + unit_id] * 2     # the client's one retry, no more
+    assert run.api.summary()[-1] == 'GET /backupunits/' + unit_id              # polled until a 404
     assert run.api.units == {} and run.api.clock.now >= 1000.0 + 1.5
 
 
-def test_lost_delete_answer_without_wait_succeeds_once_the_api_says_it_is_being_deleted(run, http):
+def test_lost_delete_answer_without_wait_succeeds_once_the_api_says_it_is_being_deleted(run):
     unit_id = run.api.add_unit('web', 'ops@example.com')
     run.api.delete_seconds = 600
-    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', http.exceptions.ReadTimeout('timed out')))
+    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', ReadTimeout('timed out')))
     outcome = run(name='web', state='absent', wait=False)
     assert not outcome.failed and outcome.result['changed'] is True
     assert run.api.summary()[1:] == ['DELETE /backupunits/' + unit_id] * 2 + ['GET /backupunits/' + unit_id]
     assert unit_id in run.api.deleting
 
 
-def test_lost_delete_answer_that_never_finishes_times_out_reporting_the_change(run, http):
+def test_lost_delete_answer_that_never_finishes_times_out_reporting_the_change(run):
     unit_id = run.api.add_unit('web', 'ops@example.com')
     run.api.delete_seconds = 10 ** 6
-    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', http.exceptions.ConnectionError('reset')))
+    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', ConnectionError('reset')))
     outcome = run(name='web', state='absent', wait_timeout=5)
     assert outcome.failed and outcome.result['changed'] is True
     assert outcome.result['error']['kind'] == 'wait_timeout'
     assert outcome.result['msg'] == 'timed out waiting for backup unit %s to be deleted' % unit_id
-    assert len(deletes(run.api)) == 2 and unit_id in run.api.units
+    assert len(run.api.sent('DELETE')) == 2 and unit_id in run.api.units
 
 
 def test_delete_whose_retries_all_fail_succeeds_when_the_unit_is_gone(run, http):
     run.api.add_unit('web', 'ops@example.com')
-    unavailable = http.error(503, '503', 'Service Unavailable')
-    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', http.exceptions.ConnectionError('reset')),
-                      *[unavailable] * 4)
+    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', ConnectionError('reset')),
+                      *[http.error(503, '503', 'Service Unavailable')] * 4)
     outcome = run(name='web', state='absent')
     assert not outcome.failed and outcome.result['changed'] is True
-    assert len(deletes(run.api)) == 5 and run.api.units == {}
+    assert len(run.api.sent('DELETE')) == 5 and run.api.units == {}
 
 
 @pytest.mark.parametrize('wait', [True, False])
-def test_delete_without_any_answer_polls_a_busy_unit_until_it_is_gone(run, http, wait):
+def test_delete_without_any_answer_polls_a_busy_unit_until_it_is_gone(run, wait):
     # No answer proves anything, and BUSY alone does not prove a delete: even with wait=false the
     # module must see the unit go before it reports success.
-    unit_id = run.api.add_unit('web', 'ops@example.com')
+    run.api.add_unit('web', 'ops@example.com')
     run.api.delete_seconds = 100
-    reset = http.exceptions.ConnectionError('reset')
+    reset = ConnectionError('reset')
     run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', reset), *[reset] * 4)
     outcome = run(name='web', state='absent', wait=wait)
     assert not outcome.failed and outcome.result['changed'] is True
-    assert len(deletes(run.api)) == 5 and run.api.units == {}
+    assert len(run.api.sent('DELETE')) == 5 and run.api.units == {}
     assert run.api.clock.now >= 1000.0 + 100
 
 
-def test_delete_that_never_applied_reports_its_error_and_no_change(run, http):
+@pytest.mark.parametrize('answers, message', [
+    # Never applied: the client's retries, none added; read back once, still AVAILABLE.
+    ([Http.error(503, '503', 'Service Unavailable')] * 5, 'API error 503 503: Service Unavailable (after 5 attempts)'),
+    ([Http.error(422, '200', '[VDC-21-7] The backup unit is in use')],   # refused for another reason than "being deleted"
+     'API error 422 200: [VDC-21-7] The backup unit is in use (the API rejected a value; fix the option named in the message)'),
+], ids=['never-applied', 'refused'])
+def test_delete_error_reports_the_api_error_and_no_change(run, answers, message):
     unit_id = run.api.add_unit('web', 'ops@example.com')
-    run.api.add_fault('DELETE', r'/backupunits/', *[http.error(503, '503', 'Service Unavailable')] * 5)
+    run.api.add_fault('DELETE', r'/backupunits/', *answers)
     outcome = run(name='web', state='absent')
-    assert outcome.failed and outcome.result['changed'] is False
-    assert outcome.result['msg'] == 'API error 503 503: Service Unavailable (after 5 attempts)'
-    assert len(deletes(run.api)) == 5                                  # the client's retries, none added
-    assert run.api.summary()[-1] == 'GET /backupunits/' + unit_id      # read back once: still AVAILABLE
-    assert unit_id in run.api.units
-
-
-def test_delete_refused_for_another_reason_reports_the_api_error(run, http):
-    unit_id = run.api.add_unit('web', 'ops@example.com')
-    run.api.add_fault('DELETE', r'/backupunits/', http.error(422, '200', '[VDC-21-7] The backup unit is in use'))
-    outcome = run(name='web', state='absent')
-    assert outcome.failed and outcome.result['changed'] is False
-    assert outcome.result['msg'].startswith('API error 422 200: [VDC-21-7] The backup unit is in use')
-    assert deletes(run.api) == ['DELETE /backupunits/' + unit_id]
+    assert outcome.failed and outcome.result['changed'] is False and outcome.result['msg'] == message
+    assert run.api.sent('DELETE') == ['DELETE /backupunits/' + unit_id] * len(answers)
+    assert run.api.summary()[-1] == 'GET /backupunits/' + unit_id
     assert unit_id in run.api.units
 
 
@@ -394,9 +336,6 @@ def test_delete_error_with_an_unreadable_unit_reports_the_delete_error(run, http
 
 # ---- permanent errors: sent once, failing with the API's message ------------------------------
 
-CREATE = dict(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
-UPDATE = dict(name='web', email='new@example.com')
-
 
 @pytest.mark.parametrize('main, args, method, path, status, message, sent', [
     (backupunit.main, CREATE, 'GET', r'/backupunits$', 401, 'Unauthorized', ['GET /backupunits']),
@@ -414,15 +353,18 @@ UPDATE = dict(name='web', email='new@example.com')
      "[VDC-5-1921] The attribute 'email' has an invalid format", ['GET /backupunits', 'POST /backupunits']),
 ], ids=['401-on-read', '403-on-read', '403-on-create', '404-on-create', '404-on-update', '422-being-deleted',
         '422-on-create'])
-def test_permanent_error_is_sent_once_and_fails_with_the_api_message(
+def test_permanent_error_is_sent_once_and_fails_with_one_line_and_a_structured_error(
         run_module, http, main, args, method, path, status, message, sent):
     run = run_module(main, secrets=(UNIT_PASSWORD,))
     unit_id = run.api.add_unit('web', 'old@example.com') if args is UPDATE else None
     run.api.add_fault(method, path, http.error(status, '315', message))
     outcome = run(**args)
     assert outcome.failed and outcome.result['changed'] is False
-    assert outcome.result['msg'].startswith('API error %d 315: %s' % (status, message))
+    hint = _client.HINTS.get(status)
+    assert outcome.result['msg'] == 'API error %d 315: %s' % (status, message) + (' (%s)' % hint if hint else '')
     assert '\n' not in outcome.result['msg']
+    error = outcome.result['error']
+    assert (error['kind'], error['status'], error['code'], error['method']) == ('api', status, '315', method)
     assert run.api.summary() == [line.format(id=unit_id) for line in sent]
 
 
@@ -452,8 +394,7 @@ def test_credentials_and_api_url_come_from_the_environment(run, monkeypatch):
     monkeypatch.setenv('IONOS_TOKEN', 'env-token')
     monkeypatch.setenv('IONOS_API_URL', 'https://env.example.test/cloudapi/v6')
     monkeypatch.setenv('IONOS_CONTRACT_NUMBER', '31721234')
-    params = dict(name='web', state='absent')
-    with patch_module_args(params):
+    with patch_module_args(dict(name='web', state='absent')):
         with pytest.raises(ModuleExit):
             backupunit.main()
     call, = run.api.calls
@@ -467,14 +408,6 @@ def test_create_without_password_fails_after_one_read(run):
     assert outcome.failed and outcome.result['changed'] is False
     assert outcome.result['msg'] == "backupunit_password is required to create backup unit 'web'"
     assert run.api.summary() == ['GET /backupunits']
-
-
-def test_api_error_gives_one_line_and_structured_error(run, http):
-    run.api.add_fault('POST', r'/backupunits$', http.error(422, '200', '[VDC-5-1921] invalid email'))
-    outcome = run(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
-    assert outcome.failed and outcome.result['changed'] is False
-    assert outcome.result['msg'].startswith('API error 422 200: [VDC-5-1921] invalid email (')
-    assert outcome.result['error']['status'] == 422 and outcome.result['error']['code'] == '200'
 
 
 def test_duplicate_names_fail_instead_of_guessing(run):
@@ -499,27 +432,19 @@ def test_missing_requests_library_names_it(run, monkeypatch):
     assert run.api.calls == []
 
 
-@pytest.mark.parametrize('args, message', [
-    (dict(name='  '), 'name must not be empty'),
-    (dict(name='web', state='absent', wait_timeout=-1), 'wait_timeout must be 0 or more seconds, got -1'),
-])
-def test_bad_values_fail_before_any_request(run, args, message):
-    outcome = run(**args)
-    assert outcome.failed and outcome.result['msg'] == message and outcome.result['changed'] is False
-    assert run.api.calls == []
-
-
-# ---- email addresses ----------------------------------------------------------------------
-
 BAD_EMAILS = ['not-an-email', 'ops@', 'ops@@example.com', 'ops example.com', '@example.com', 'ops@localhost',
               'ops@example.', 'ops@.example.com', 'ops@exa mple.com', ' ops@example.com', 'ops@example.com\n', '']
 
 
-@pytest.mark.parametrize('email', BAD_EMAILS)
-def test_invalid_email_fails_a_create_before_any_request(run, email):
-    outcome = run(name='web', email=email, backupunit_password=UNIT_PASSWORD)
-    assert outcome.failed and outcome.result['changed'] is False
-    assert outcome.result['msg'] == 'email %r is not a valid email address (expected name@domain)' % email
+@pytest.mark.parametrize('args, message', [
+    (dict(name='  '), 'name must not be empty'),
+    (dict(name='web', state='absent', wait_timeout=-1), 'wait_timeout must be 0 or more seconds, got -1'),
+] + [(dict(CREATE, email=email, _ansible_check_mode=check),
+      'email %r is not a valid email address (expected name@domain)' % email)
+     for email in BAD_EMAILS for check in (False, True)])
+def test_bad_values_fail_before_any_request(run, args, message):
+    outcome = run(**args)
+    assert outcome.failed and outcome.result['msg'] == message and outcome.result['changed'] is False
     assert '\n' not in outcome.result['msg']
     assert run.api.calls == [] and run.api.units == {}
 
@@ -532,12 +457,6 @@ def test_invalid_email_never_patches_an_existing_unit(run, email):
     assert outcome.result['msg'] == 'email %r is not a valid email address (expected name@domain)' % email
     assert run.api.calls == []
     assert run.api.units[unit_id]['properties']['email'] == 'old@example.com'
-
-
-def test_invalid_email_fails_in_check_mode_too(run):
-    outcome = run(name='web', email='ops@', backupunit_password=UNIT_PASSWORD, _ansible_check_mode=True)
-    assert outcome.failed and 'is not a valid email address' in outcome.result['msg']
-    assert run.api.calls == []
 
 
 @pytest.mark.parametrize('email', ['first.last+reports@sub.example.co.uk', "o'brien@example.com",
