@@ -19,10 +19,12 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
     TransportError,
     WaitTimeout,
 )
+from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import Http
 
 BASE = 'https://api.example.test/cloudapi/v6'
 STATUS_URL = BASE + '/requests/0a1b2c3d-0000-4000-8000-00000000abcd/status'
 REQUEST_ID = '0a1b2c3d-0000-4000-8000-00000000abcd'
+BASIC = 'Basic ' + base64.b64encode(b'alice:s3cret-pw').decode()
 
 
 def ok(http, body=None):
@@ -40,37 +42,30 @@ def test_get_sends_pretty_false_depth_user_agent_basic_auth_and_contract(make_cl
     assert call.url == BASE + '/backupunits'
     assert call.params == {'pretty': 'false', 'depth': '1'}
     assert call.headers['User-Agent'] == 'ansible-collection-ionoscloud.backup/' + _client.COLLECTION_VERSION
-    assert call.headers['Authorization'] == 'Basic ' + base64.b64encode(b'alice:s3cret-pw').decode()
+    assert call.headers['Authorization'] == BASIC
     assert call.headers['X-Contract-Number'] == '31721234'
     assert call.timeout == 7
     assert call.verify is True
 
 
-def test_token_wins_over_username_and_password(make_client, http):
-    client, session = make_client(ok(http), token='tok-123')
-    client.get('/backupunits')
-    assert session.calls[0].headers['Authorization'] == 'Bearer tok-123'
-
-
-def test_ca_path_and_disabled_validation_reach_requests(make_client, http):
-    client, session = make_client(ok(http), ca_path='/etc/ca.pem')
+@pytest.mark.parametrize('options, authorization, verify', [
+    (dict(token='tok-123'), 'Bearer tok-123', True),    # the token wins over username and password
+    (dict(ca_path='/etc/ca.pem'), BASIC, '/etc/ca.pem'),
+    (dict(validate_certs=False, ca_path='/etc/ca.pem'), BASIC, False),
+])
+def test_token_and_tls_options_reach_requests(make_client, http, options, authorization, verify):
+    client, session = make_client(ok(http), **options)
     client.get('/x')
-    assert session.calls[0].verify == '/etc/ca.pem'
-    client, session = make_client(ok(http), validate_certs=False, ca_path='/etc/ca.pem')
-    client.get('/x')
-    assert session.calls[0].verify is False
+    assert (session.calls[0].headers['Authorization'], session.calls[0].verify) == (authorization, verify)
 
 
-def test_writes_send_json_body(make_client, http):
-    client, session = make_client(http.response(202, {'id': 'u1'}, {'Location': STATUS_URL}))
+def test_writes_send_json_body_and_an_empty_answer_body_is_none(make_client, http):
+    client, session = make_client(http.response(202, {'id': 'u1'}, {'Location': STATUS_URL}),
+                                  http.response(202, None, {'Location': STATUS_URL}))
     response = client.post('/backupunits', {'properties': {'name': 'a'}})
     assert response.status == 202 and response.body == {'id': 'u1'} and response.location == STATUS_URL
     assert session.calls[0].body == {'properties': {'name': 'a'}}
     assert session.calls[0].headers['Content-Type'] == 'application/json'
-
-
-def test_empty_body_is_none(make_client, http):
-    client, dummy = make_client(http.response(202, None, {'Location': STATUS_URL}))
     assert client.delete('/backupunits/u1').body is None
 
 
@@ -95,13 +90,17 @@ def test_backoff_grows_exponentially_up_to_its_cap_with_jitter(make_client):
     assert client._backoff(3) == 1.0      # jitter scales into [50 %, 100 %] of the delay
 
 
-def test_transient_retries_stop_after_max_attempts(make_client, http, clock):
-    client, session = make_client(*[http.error(503, '503', 'Service Unavailable')] * 10,
-                                  retry=RetryPolicy(max_attempts=4))
-    with pytest.raises(ApiError) as caught:
+@pytest.mark.parametrize('answer, error, message', [
+    (Http.error(503, '503', 'Service Unavailable'), ApiError, 'API error 503 503: Service Unavailable (after 3 attempts)'),
+    (Http.exceptions.ConnectionError('Connection refused'), TransportError,     # on one line
+     'GET %s/backupunits: connection failed: Connection refused (gave up after 3 attempts)' % BASE),
+], ids=['transient-status', 'connection-error'])
+def test_retries_stop_after_max_attempts(make_client, answer, error, message):
+    client, session = make_client(*[answer] * 10, retry=RetryPolicy(max_attempts=3))
+    with pytest.raises(error) as caught:
         client.get('/backupunits')
-    assert len(session.calls) == 4
-    assert str(caught.value) == 'API error 503 503: Service Unavailable (after 4 attempts)'
+    assert len(session.calls) == 3
+    assert str(caught.value) == message
 
 
 def test_total_retry_time_is_bounded(make_client, http, clock):
@@ -113,43 +112,28 @@ def test_total_retry_time_is_bounded(make_client, http, clock):
     assert len(session.calls) < 10
 
 
-def test_connection_errors_are_retried_for_get(make_client, http, clock):
-    client, session = make_client(http.exceptions.ConnectionError('reset by peer'),
-                                  http.exceptions.ReadTimeout('read timed out'), ok(http))
-    assert client.get('/backupunits') == {'items': []}
-    assert len(session.calls) == 3
+@pytest.mark.parametrize('method, errors', [
+    ('GET', [Http.exceptions.ConnectionError('reset by peer'), Http.exceptions.ReadTimeout('read timed out')]),
+    ('POST', [Http.exceptions.ConnectTimeout('connect timed out')]),    # retried because nothing was sent
+])
+def test_connection_errors_are_retried_when_safe(make_client, method, errors):
+    client, session = make_client(*errors + [Http.response(202, {'id': 'u1'})])
+    assert client.request(method, '/backupunits', body={'properties': {}}).body == {'id': 'u1'}
+    assert len(session.calls) == len(errors) + 1
 
 
-def test_connection_errors_give_up_with_one_line(make_client, http, clock):
-    client, session = make_client(*[http.exceptions.ConnectionError('Connection refused')] * 5,
-                                  retry=RetryPolicy(max_attempts=3))
-    with pytest.raises(TransportError) as caught:
-        client.get('/backupunits')
-    assert len(session.calls) == 3
-    assert str(caught.value) == ('GET %s/backupunits: connection failed: Connection refused '
-                                 '(gave up after 3 attempts)' % BASE)
-
-
-def test_429_honours_retry_after_for_every_method(make_client, http, clock):
-    client, session = make_client(http.response(429, {}, {'Retry-After': '3'}),
-                                  http.response(202, {'id': 'u1'}, {'Location': STATUS_URL}))
-    assert client.post('/backupunits', {'properties': {}}).status == 202
-    assert len(session.calls) == 2
-    assert clock.sleeps == [3.0]
-
-
-def test_retry_after_is_capped(make_client, http, clock):
-    client, dummy = make_client(http.response(429, {}, {'Retry-After': '3600'}), ok(http),
-                                retry=RetryPolicy(retry_after_max=30.0))
-    client.get('/backupunits')
-    assert clock.sleeps == [30.0]
-
-
-def test_retry_after_is_spread_so_rejected_clients_do_not_return_together(make_client, http, clock):
-    client, dummy = make_client(http.response(429, {}, {'Retry-After': '2'}), ok(http))
-    client.jitter = lambda: 0.0
-    client.get('/backupunits')
-    assert clock.sleeps == [3.0]        # at most 150 % of Retry-After, never less than 100 %
+@pytest.mark.parametrize('method, headers, jitter, sleeps', [
+    ('POST', {'Retry-After': '3'}, 1.0, [3.0]),         # a 429 is retried for every method, after Retry-After
+    ('GET', {'Retry-After': '3600'}, 1.0, [30.0]),      # capped by retry_after_max
+    # Spread so rejected clients do not return together: at most 150 % of Retry-After, never less than 100 %.
+    ('GET', {'Retry-After': '2'}, 0.0, [3.0]),
+    ('GET', {}, 1.0, [0.5]),                            # without Retry-After: the backoff
+], ids=['post', 'capped', 'spread', 'absent'])
+def test_429_is_retried_after_retry_after(make_client, http, clock, method, headers, jitter, sleeps):
+    client, session = make_client(http.response(429, {}, headers), ok(http), retry=RetryPolicy(retry_after_max=30.0),
+                                  jitter=lambda: jitter)
+    assert client.request(method, '/backupunits', body={'properties': {}}).status == 200
+    assert len(session.calls) == 2 and clock.sleeps == sleeps
 
 
 def test_retry_after_as_http_date(make_client, http, clock):
@@ -157,12 +141,6 @@ def test_retry_after_as_http_date(make_client, http, clock):
     client, dummy = make_client(http.response(429, {}, {'Retry-After': when}), ok(http))
     client.get('/backupunits')
     assert 8.0 <= clock.sleeps[0] <= 10.0
-
-
-def test_429_without_retry_after_backs_off(make_client, http, clock):
-    client, dummy = make_client(http.response(429, {}), ok(http))
-    client.get('/backupunits')
-    assert clock.sleeps == [0.5]
 
 
 def test_persistent_429_fails_with_a_hint(make_client, http, clock):
@@ -178,29 +156,16 @@ def test_persistent_429_fails_with_a_hint(make_client, http, clock):
 
 
 @pytest.mark.parametrize('method', ['POST', 'PATCH'])
-@pytest.mark.parametrize('status', [500, 502, 503, 504])
-def test_lost_answer_to_post_or_patch_is_never_resent(make_client, http, method, status):
-    client, session = make_client(http.error(status, str(status), 'oops'), ok(http))
+@pytest.mark.parametrize('answer', [Http.error(status, str(status), 'oops') for status in (500, 502, 503, 504)]
+                         + [Http.exceptions.ConnectionError('boom'), Http.exceptions.ReadTimeout('boom')],
+                         ids=['500', '502', '503', '504', 'ConnectionError', 'ReadTimeout'])
+def test_lost_answer_to_post_or_patch_is_never_resent(make_client, http, method, answer):
+    client, session = make_client(answer, ok(http))
     with pytest.raises(AnswerLost) as caught:
         client.request(method, '/backupunits', body={'properties': {}})
-    assert len(session.calls) == 1
-    assert isinstance(caught.value.cause, ApiError) and caught.value.cause.status == status
-
-
-@pytest.mark.parametrize('error', ['ConnectionError', 'ReadTimeout'])
-def test_network_failure_of_post_is_answer_lost(make_client, http, error):
-    client, session = make_client(getattr(http.exceptions, error)('boom'), ok(http))
-    with pytest.raises(AnswerLost) as caught:
-        client.post('/backupunits', {'properties': {}})
-    assert len(session.calls) == 1
-    assert 'may have been applied' in str(caught.value)
-
-
-def test_connect_timeout_of_post_is_retried_because_nothing_was_sent(make_client, http):
-    client, session = make_client(http.exceptions.ConnectTimeout('connect timed out'),
-                                  http.response(202, {'id': 'u1'}))
-    assert client.post('/backupunits', {'properties': {}}).body == {'id': 'u1'}
-    assert len(session.calls) == 2
+    assert len(session.calls) == 1 and 'may have been applied' in str(caught.value)
+    if isinstance(answer, http.response):
+        assert isinstance(caught.value.cause, ApiError) and caught.value.cause.status == answer.status_code
 
 
 def test_client_errors_are_not_retried(make_client, http):
@@ -236,19 +201,17 @@ def test_several_messages_are_joined(make_client, http):
     assert '\n' not in str(caught.value)
 
 
-def test_401_says_what_to_fix(make_client, http):
-    client, dummy = make_client(http.error(401, '315', 'Unauthorized'))
-    with pytest.raises(ApiError) as caught:
-        client.get('/backupunits')
-    assert str(caught.value) == ('API error 401 315: Unauthorized (check username/password or token '
-                                 '(IONOS_USERNAME, IONOS_PASSWORD, IONOS_TOKEN))')
-
-
-def test_error_body_that_is_not_json(make_client, http):
-    client, dummy = make_client(http.response(404, text='<html>\n<h1>Not Found</h1></html>'))
+@pytest.mark.parametrize('answer, message', [
+    (Http.error(401, '315', 'Unauthorized'),    # says what to fix
+     'API error 401 315: Unauthorized (check username/password or token (IONOS_USERNAME, IONOS_PASSWORD, IONOS_TOKEN))'),
+    (Http.response(404, text='<html>\n<h1>Not Found</h1></html>'),
+     'API error 404: Not Found (body: <html> <h1>Not Found</h1></html>)'),
+], ids=['401', 'body-not-json'])
+def test_api_error_message(make_client, answer, message):
+    client, dummy = make_client(answer)
     with pytest.raises(ApiError) as caught:
         client.get('/nowhere')
-    assert str(caught.value) == 'API error 404: Not Found (body: <html> <h1>Not Found</h1></html>)'
+    assert str(caught.value) == message
 
 
 def test_success_body_that_is_not_json(make_client, http):
@@ -301,20 +264,15 @@ def status(http, state, message=None):
                                'metadata': {'status': state, 'message': message}})
 
 
-def test_wait_polls_until_done_with_growing_intervals(make_client, http, clock):
+def test_wait_polls_until_done_with_growing_intervals_at_a_status_url_built_from_the_api_url(make_client, http, clock):
     client, session = make_client(*([status(http, 'QUEUED')] + [status(http, 'RUNNING')] * 8 + [status(http, 'DONE')]))
-    assert client.wait_for_request(STATUS_URL, client.deadline(600)) is True
+    # Not from the header: the Location's host is not asked.
+    location = 'https://elsewhere.example.test/v6/requests/%s/status' % REQUEST_ID
+    assert client.wait_for_request(location, client.deadline(600)) is True
     assert len(session.calls) == 10
     assert clock.sleeps == pytest.approx([0.25, 0.3125, 0.390625, 0.48828125, 0.6103515625,
                                          0.762939453125, 0.95367431640625, 1.1920928955078125, 1.4901161193847656])
     assert all(call.url == STATUS_URL for call in session.calls)
-
-
-def test_wait_builds_the_status_url_from_the_api_url_not_from_the_header(make_client, http):
-    client, session = make_client(status(http, 'DONE'))
-    client.wait_for_request('https://elsewhere.example.test/v6/requests/%s/status' % REQUEST_ID,
-                            client.deadline(60))
-    assert session.calls[0].url == STATUS_URL
 
 
 def test_wait_fails_on_failed_naming_request_and_message(make_client, http):
@@ -333,44 +291,33 @@ def test_wait_timeout_names_the_request(make_client, http, clock):
     assert sum(clock.sleeps) == pytest.approx(12.0)    # never sleeps past the deadline
 
 
-def test_wait_returns_false_when_the_api_does_not_track_the_request(make_client, http):
+def test_wait_returns_false_when_the_api_does_not_track_the_request_or_there_is_no_usable_location(make_client, http):
     client, session = make_client(http.error(404, '309', 'Resource does not exist'))
+    assert client.wait_for_request(None, client.deadline(60)) is False
+    assert client.wait_for_request(BASE + '/backupunits/abc', client.deadline(60)) is False
+    assert session.calls == []
     assert client.wait_for_request(STATUS_URL, client.deadline(60)) is False
     assert len(session.calls) == 1
 
 
-def test_wait_without_usable_location_returns_false_without_requests(make_client):
-    client, session = make_client()
-    assert client.wait_for_request(None, client.deadline(60)) is False
-    assert client.wait_for_request(BASE + '/backupunits/abc', client.deadline(60)) is False
-    assert session.calls == []
-
-
-def test_status_polls_survive_transient_errors(make_client, http):
-    client, session = make_client(http.error(503, '503', 'x'), status(http, 'DONE'))
-    assert client.wait_for_request(STATUS_URL, client.deadline(60)) is True
-
-
-def test_a_wait_polls_past_a_transient_failure_that_outlasted_the_retries(make_client, http):
-    # Five 503s use up one request's retries; the wait goes on, since the next poll may tell.
-    client, session = make_client(*[http.error(503, '503', 'x')] * 5 + [status(http, 'DONE')])
+# One 503 is retried within the request; five use up its retries, and the wait goes on, since the next poll may tell.
+@pytest.mark.parametrize('failures', [1, 5])
+def test_status_polls_survive_transient_errors(make_client, http, failures):
+    client, session = make_client(*[http.error(503, '503', 'x')] * failures + [status(http, 'DONE')])
     assert client.wait_for_request(STATUS_URL, client.deadline(600)) is True
-    assert len(session.calls) == 6
+    assert len(session.calls) == failures + 1
 
 
-def test_a_wait_gives_up_after_three_transient_failures_in_a_row(make_client, http):
-    client, session = make_client(*[http.error(503, '503', 'x')] * 15)
-    with pytest.raises(_client.ApiError) as caught:
+@pytest.mark.parametrize('answers, transient', [
+    ([Http.error(503, '503', 'x')] * 15, True),     # three transient failures in a row, of five attempts each
+    ([Http.error(401, '315', 'Unauthorized')], False),  # an error that will not pass: at once
+], ids=['three-transient-failures', 'permanent-error'])
+def test_a_wait_gives_up(make_client, answers, transient):
+    client, session = make_client(*answers)
+    with pytest.raises(ApiError) as caught:
         client.wait_for_request(STATUS_URL, client.deadline(600))
-    assert caught.value.status == 503 and caught.value.transient
-    assert len(session.calls) == 15
-
-
-def test_a_wait_stops_at_once_on_an_error_that_will_not_pass(make_client, http):
-    client, session = make_client(http.error(401, '315', 'Unauthorized'))
-    with pytest.raises(_client.ApiError):
-        client.wait_for_request(STATUS_URL, client.deadline(600))
-    assert len(session.calls) == 1
+    assert caught.value.status == answers[0].status_code and caught.value.transient is transient
+    assert len(session.calls) == len(answers)
 
 
 def test_parse_retry_after():
