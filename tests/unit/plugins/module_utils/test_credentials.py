@@ -24,6 +24,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.ionoscloud.backup.plugins.module_utils import _common
 from ansible_collections.ionoscloud.backup.plugins.module_utils._client import ApiClient, ApiError, IonosError
 from ansible_collections.ionoscloud.backup.plugins.modules import backupunit, backupunit_info
+from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import ModuleExit, ScriptedSession, api_error
 
 BASE = 'https://api.example.test/cloudapi/v6'
 HEAD = 'Tok3nHeadPart'
@@ -58,16 +59,10 @@ class FakeModule:
         self.warnings = []
 
     def fail_json(self, **result):
-        raise ModuleFailed(result)
+        raise ModuleExit(result, True)
 
     def warn(self, text):
         self.warnings.append(text)
-
-
-class ModuleFailed(Exception):
-    def __init__(self, result):
-        super().__init__(result)
-        self.result = result
 
 
 VARIABLES = {'token': 'IONOS_TOKEN', 'username': 'IONOS_USERNAME', 'password': 'IONOS_PASSWORD'}
@@ -75,9 +70,8 @@ GOOD = {'token': None, 'username': 'alice', 'password': 's3cret-pw'}
 
 
 def refused(option, value):
-    params = dict(GOOD, **{option: value})
-    module = FakeModule(**params)
-    with pytest.raises(ModuleFailed) as caught:
+    module = FakeModule(**dict(GOOD, **{option: value}))
+    with pytest.raises(ModuleExit) as caught:
         _common.client_from_module(module)
     return module, caught.value.result
 
@@ -107,19 +101,17 @@ def test_surrounding_whitespace_is_refused_not_stripped(option, value):
     assert_no_fragment(json.dumps(result))
 
 
-def test_whitespace_inside_a_password_is_kept_as_given():
-    client = _common.client_from_module(FakeModule(username='alice', password='correct horse battery'))
-    expected = base64.b64encode(b'alice:correct horse battery').decode()
-    assert client.session.headers['Authorization'] == 'Basic ' + expected
-
-
-def test_clean_credentials_build_a_client():
-    client = _common.client_from_module(FakeModule(token='eyJ.abc-123_X'))
-    assert client.session.headers['Authorization'] == 'Bearer eyJ.abc-123_X'
+@pytest.mark.parametrize('credentials, authorization', [
+    (dict(username='alice', password='correct horse battery'),      # whitespace inside is kept as given
+     'Basic ' + base64.b64encode(b'alice:correct horse battery').decode()),
+    (dict(token='eyJ.abc-123_X'), 'Bearer eyJ.abc-123_X'),
+])
+def test_clean_credentials_build_a_client(credentials, authorization):
+    assert _common.client_from_module(FakeModule(**credentials)).session.headers['Authorization'] == authorization
 
 
 def test_a_refused_username_is_masked_in_the_real_module_result(capsys):
-    """Through AnsibleModule.fail_json itself: the invocation that -vvv shows holds no part of the value."""
+    # Through AnsibleModule.fail_json itself: the invocation that -vvv shows holds no part of the value.
     value = split_secret('\n')
     params = dict(api_url=BASE, username=value, password='s3cret-pw')
     if 'inject_invocation' in PASS_VARS:
@@ -150,9 +142,9 @@ def test_modules_send_no_request_with_such_a_credential(run_module, option, char
 
 
 def test_a_username_with_nul_is_refused_by_ansible_core_first(run_module):
-    """ansible-core logs every parameter that is not no_log (the username is not) when a module starts;
-    syslog refuses a NUL, and AnsibleModule fails before any code of the module runs. Nothing is sent,
-    but that failure is ansible-core's: its msg_to_log field holds the parameters as it logs them."""
+    # ansible-core logs every parameter that is not no_log (the username is not) when a module starts;
+    # syslog refuses a NUL, and AnsibleModule fails before any code of the module runs. Nothing is sent,
+    # but that failure is ansible-core's: its msg_to_log field holds the parameters as it logs them.
     run = run_module(backupunit.main)
     outcome = run(name='web', email='ops@example.com', backupunit_password='Unit-pass-1', username=split_secret('\x00'))
     assert outcome.failed
@@ -164,22 +156,11 @@ def test_a_username_with_nul_is_refused_by_ansible_core_first(run_module):
 # ---- the client masks every fragment, whatever broke the request ------------------------------
 
 
-def client_with(option, secret, session):
+def client_with(option, secret, *script, session=None):
+    """A client with `secret` as its token or password, over a ScriptedSession of `script` unless given a session."""
     credentials = {'token': secret} if option == 'token' else {'username': 'alice', 'password': secret}
-    return ApiClient(api_url=BASE, session=session, sleep=lambda seconds: None, jitter=lambda: 1.0, **credentials)
-
-
-class RaisingSession:
-    """A session whose every request raises the given exception (or answers the given response)."""
-
-    def __init__(self, outcome):
-        self.outcome = outcome
-        self.headers = {}
-
-    def request(self, method, url, **kwargs):
-        if isinstance(self.outcome, BaseException):
-            raise self.outcome
-        return self.outcome
+    return ApiClient(api_url=BASE, session=session or ScriptedSession(*script), sleep=lambda seconds: None,
+                     jitter=lambda: 1.0, **credentials)
 
 
 def message_forms(secret):
@@ -198,7 +179,7 @@ def message_forms(secret):
 @pytest.mark.parametrize('char', CONTROL_CHARACTERS, ids=char_id)
 def test_redaction_masks_every_fragment_in_every_form(option, char):
     secret = split_secret(char)
-    client = client_with(option, secret, RaisingSession(None))
+    client = client_with(option, secret)
     for form, text in message_forms(secret).items():
         redacted = client.redact(text)
         assert_no_fragment(redacted)
@@ -208,12 +189,12 @@ def test_redaction_masks_every_fragment_in_every_form(option, char):
 @pytest.mark.parametrize('option', ['token', 'password'])
 @pytest.mark.parametrize('char', CONTROL_CHARACTERS, ids=char_id)
 def test_errors_of_requests_quote_no_fragment(option, char):
-    """Whatever the transport raises, quoting the credential in any form, the error carries none of it."""
+    # Whatever the transport raises, quoting the credential in any form, the error carries none of it.
     secret = split_secret(char)
     for text in message_forms(secret).values():
         for exc in (requests.exceptions.InvalidHeader(text), requests.exceptions.ConnectionError(text),
                     requests.exceptions.SSLError(text), requests.exceptions.InvalidURL(text)):
-            client = client_with(option, secret, RaisingSession(exc))
+            client = client_with(option, secret, *[exc] * 10)
             with pytest.raises(IonosError) as caught:
                 client.get('/backupunits')
             assert_no_fragment(str(caught.value))
@@ -224,9 +205,7 @@ def test_errors_of_requests_quote_no_fragment(option, char):
 def test_api_error_messages_quote_no_fragment(char):
     secret = split_secret(char)
     for status in (400, 401, 422):
-        body = {'httpStatus': status, 'messages': [{'errorCode': '315', 'message': 'token %s or %s is bad' % (HEAD, TAIL)}]}
-        response = type('Response', (), {'status_code': status, 'headers': {}, 'reason': 'Error', 'text': json.dumps(body)})()
-        client = client_with('token', secret, RaisingSession(response))
+        client = client_with('token', secret, api_error(status, '315', 'token %s or %s is bad' % (HEAD, TAIL)))
         with pytest.raises(ApiError) as caught:
             client.get('/backupunits')
         assert_no_fragment(str(caught.value))
@@ -234,9 +213,8 @@ def test_api_error_messages_quote_no_fragment(char):
 
 @pytest.mark.parametrize('char', ['\n', '\r', '\r\n'], ids=['LF', 'CR', 'CRLF'])
 def test_the_real_requests_header_error_is_masked(char):
-    """The leak of issue #14: requests refuses the header and quotes it; nothing is sent."""
-    secret = split_secret(char)
-    client = client_with('token', secret, requests.Session())
+    # The leak of issue #14: requests refuses the header and quotes it; nothing is sent.
+    client = client_with('token', split_secret(char), session=requests.Session())
     with pytest.raises(IonosError) as caught:
         client.get('/backupunits')
     message = str(caught.value)
@@ -245,18 +223,10 @@ def test_the_real_requests_header_error_is_masked(char):
     assert_no_fragment(repr(caught.value.to_dict()))
 
 
-def test_a_passphrase_is_masked_word_by_word():
-    client = client_with('password', 'correct horse battery', RaisingSession(None))
-    assert client.redact('no horse here; correct') == 'no ******** here; ********'
-
-
-def test_redaction_never_rescans_its_own_mask():
-    client = client_with('password', '*', RaisingSession(None))
-    assert client.redact('a * b') == 'a ******** b'
-
-
-def test_the_basic_credential_is_masked_whole():
-    client = client_with('password', 's3cret-pw', RaisingSession(None))
-    basic_header = client.session.headers['Authorization']
-    assert basic_header.startswith('Basic ')
-    assert client.redact('sent %s' % basic_header) == 'sent Basic ********'
+@pytest.mark.parametrize('password, text, redacted', [
+    ('correct horse battery', 'no horse here; correct', 'no ******** here; ********'),     # a passphrase word by word
+    ('*', 'a * b', 'a ******** b'),                                                         # never rescans its own mask
+    ('s3cret-pw', 'sent Basic ' + base64.b64encode(b'alice:s3cret-pw').decode(), 'sent Basic ********'),  # whole
+], ids=['passphrase', 'mask-not-rescanned', 'basic-credential'])
+def test_redaction(password, text, redacted):
+    assert client_with('password', password).redact(text) == redacted
