@@ -27,38 +27,32 @@ def names(outcome):
     return sorted(unit['properties']['name'] for unit in outcome.result['backupunits'])
 
 
-def test_without_filter_lists_every_unit_in_one_request(run):
+def test_without_filter_lists_every_unit_in_one_request_each_with_its_login_when_the_contract_number_is_set(run):
+    assert run().result == {'changed': False, 'backupunits': []}      # an empty contract
     web = run.api.add_unit('web', 'ops@example.com')
     run.api.add_unit('db', 'dba@example.com')
-    outcome = run()
+    outcome = run(contract_number=31415926)
     assert not outcome.failed
     assert names(outcome) == ['db', 'web']
     unit = [u for u in outcome.result['backupunits'] if u['id'] == web][0]
     assert unit['properties'] == {'name': 'web', 'email': 'ops@example.com'}
     assert unit['metadata']['state'] == 'AVAILABLE' and unit['href'].endswith('/backupunits/' + web)
-    assert run.api.summary() == ['GET /backupunits']
-    assert run.api.calls[0].params == {'pretty': 'false', 'depth': '1'}
+    assert sorted(unit['login'] for unit in outcome.result['backupunits']) == ['31415926-db', '31415926-web']
+    assert run.api.summary() == ['GET /backupunits'] * 2
+    assert run.api.calls[1].params == {'pretty': 'false', 'depth': '1'}
 
 
-def test_empty_contract_gives_an_empty_list(run):
-    outcome = run()
-    assert outcome.result == {'changed': False, 'backupunits': []}
-
-
-def test_name_filter_lists_once_and_returns_only_that_unit(run):
+def test_name_filter_lists_once_and_returns_only_the_unit_of_exactly_that_name(run):
     run.api.add_unit('web', 'ops@example.com')
-    run.api.add_unit('db')
+    for name in ('db', 'web-2', 'Web'):
+        run.api.add_unit(name)
     outcome = run(name='web')
     assert names(outcome) == ['web']
     assert outcome.result['backupunits'][0]['properties']['email'] == 'ops@example.com'
     assert run.api.summary() == ['GET /backupunits']
-
-
-def test_name_filter_is_exact(run):
-    run.api.add_unit('web')
-    run.api.add_unit('web-2')
-    run.api.add_unit('Web')
-    assert names(run(name='web')) == ['web']
+    outcome = run(name='nope')
+    assert not outcome.failed and outcome.result['backupunits'] == []
+    assert run.api.summary() == ['GET /backupunits'] * 2
 
 
 def test_name_filter_returns_every_unit_with_that_name(run):
@@ -70,14 +64,7 @@ def test_name_filter_returns_every_unit_with_that_name(run):
     assert sorted(u['id'] for u in outcome.result['backupunits']) == sorted([first, second])
 
 
-def test_unknown_name_gives_an_empty_list_in_one_request(run):
-    run.api.add_unit('web')
-    outcome = run(name='nope')
-    assert not outcome.failed and outcome.result['backupunits'] == []
-    assert run.api.summary() == ['GET /backupunits']
-
-
-def test_id_filter_reads_only_that_unit(run):
+def test_id_filter_reads_only_that_unit_and_an_unknown_one_gives_an_empty_list(run):
     run.api.add_unit('db')
     web = run.api.add_unit('web', 'ops@example.com')
     outcome = run(id=web)
@@ -85,6 +72,10 @@ def test_id_filter_reads_only_that_unit(run):
     assert outcome.result['backupunits'][0]['properties'] == {'name': 'web', 'email': 'ops@example.com'}
     assert run.api.summary() == ['GET /backupunits/' + web]
     assert run.api.calls[0].params['depth'] == '1'
+    missing = str(uuid.uuid4())
+    outcome = run(id=missing)
+    assert not outcome.failed and outcome.result['backupunits'] == []
+    assert run.api.summary()[1:] == ['GET /backupunits/' + missing]
 
 
 def test_id_filter_reads_a_stale_unit_from_the_list(run):
@@ -94,22 +85,6 @@ def test_id_filter_reads_a_stale_unit_from_the_list(run):
     outcome = run(id=web)
     assert outcome.result['backupunits'][0]['properties'] == {'name': 'web', 'email': 'ops@example.com'}
     assert run.api.summary() == ['GET /backupunits/' + web, 'GET /backupunits']
-
-
-def test_each_unit_carries_its_login_when_the_contract_number_is_set(run):
-    run.api.add_unit('web')
-    run.api.add_unit('db')
-    outcome = run(contract_number=31415926)
-    assert sorted(unit['login'] for unit in outcome.result['backupunits']) == ['31415926-db', '31415926-web']
-    assert run.api.summary() == ['GET /backupunits']
-
-
-def test_unknown_id_gives_an_empty_list_in_one_request(run):
-    run.api.add_unit('web')
-    missing = str(uuid.uuid4())
-    outcome = run(id=missing)
-    assert not outcome.failed and outcome.result['backupunits'] == []
-    assert run.api.summary() == ['GET /backupunits/' + missing]
 
 
 def test_id_is_sent_as_one_path_segment(run):
@@ -128,26 +103,11 @@ def test_other_errors_on_id_lookup_fail_and_are_not_an_empty_list(run, http):
     assert 'backupunits' not in outcome.result
 
 
-def test_api_error_on_list_fails_with_one_line(run, http):
-    run.api.add_fault('GET', '/backupunits$', http.error(401, '315', 'Unauthorized'))
-    outcome = run()
-    assert outcome.failed and outcome.result['changed'] is False
-    assert '\n' not in outcome.result['msg'] and outcome.result['msg'].startswith('API error 401')
-    assert outcome.result['error']['kind'] == 'api'
-
-
-def test_name_and_id_are_mutually_exclusive(run):
-    outcome = run(name='web', id=str(uuid.uuid4()))
-    assert outcome.failed
-    assert outcome.result['msg'] == 'parameters are mutually exclusive: name|id'
-    assert run.api.calls == []
-
-
-@pytest.mark.parametrize('key', ['name', 'id'])
-@pytest.mark.parametrize('value', ['', '  '])
-def test_empty_filter_fails_before_any_request(run, key, value):
-    outcome = run(**{key: value})
-    assert outcome.failed and outcome.result['msg'] == '%s must not be empty' % key
+@pytest.mark.parametrize('args, message', [(dict(name='web', id=str(uuid.uuid4())), 'parameters are mutually exclusive: name|id')] + [
+    ({key: value}, '%s must not be empty' % key) for key in ('name', 'id') for value in ('', '  ')])
+def test_bad_filters_fail_before_any_request(run, args, message):
+    outcome = run(**args)
+    assert outcome.failed and outcome.result['msg'] == message
     assert run.api.calls == []
 
 

@@ -25,7 +25,6 @@ def token_only_in_sso_url(outcome):
 
 @pytest.fixture
 def run(run_module):
-    """run(**module_args) for backupunit_sso_url (see fakes.module_runner)."""
     return run_module(backupunit_sso_url.main, check=token_only_in_sso_url)
 
 
@@ -104,16 +103,10 @@ def test_bad_arguments_fail_before_any_request(run, args, message):
     assert run.api.calls == []
 
 
-def test_check_mode_returns_the_url_too(run):
+def test_check_mode_returns_the_url_too_and_warnings_never_carry_it(run):
     run.api.add_unit('web')
-    outcome = run(name='web', _ansible_check_mode=True, _ansible_diff=True)
+    outcome = run(name='web', validate_certs=False, _ansible_check_mode=True, _ansible_diff=True)
     assert outcome.result == {'changed': False, 'sso_url': SSO_URL}
-
-
-def test_warnings_never_carry_the_url(run):
-    run.api.add_unit('web')
-    outcome = run(name='web', validate_certs=False)
-    assert outcome.result['sso_url'] == SSO_URL
     assert len(outcome.warnings) == 1 and 'validate_certs' in outcome.warnings[0]
 
 

@@ -27,16 +27,7 @@ def by_name(outcome):
     return {entry['name']: entry for entry in outcome.result['backupunits']}
 
 
-def test_unchanged_list_costs_one_request(run):
-    for name in ('alpha', 'beta', 'gamma'):
-        run.api.add_unit(name, name + '@example.com')
-    outcome = run(units=declared('alpha', 'beta', 'gamma'))
-    assert outcome.result['changed'] is False
-    assert [entry['action'] for entry in outcome.result['backupunits']] == ['none'] * 3
-    assert run.api.summary() == ['GET /backupunits']
-
-
-def test_writes_are_sent_together_then_one_list_per_poll_waits_for_all(run):
+def test_writes_are_sent_together_then_one_list_per_poll_waits_for_all_then_the_list_is_unchanged(run):
     run.api.track_requests = False
     beta = run.api.add_unit('beta', 'old@example.com')
     old = run.api.add_unit('old', 'old@example.com')
@@ -57,6 +48,11 @@ def test_writes_are_sent_together_then_one_list_per_poll_waits_for_all(run):
     patch = [call for call in run.api.calls if call.method == 'PATCH'][0]
     assert patch.body == {'email': 'beta@example.com'}
     assert sorted(unit['properties']['name'] for unit in run.api.units.values()) == ['alpha', 'beta', 'gamma']
+    run.api.calls.clear()
+    outcome = run(units=declared('alpha', 'beta', 'gamma'))     # unchanged: one request
+    assert outcome.result['changed'] is False
+    assert [entry['action'] for entry in outcome.result['backupunits']] == ['none'] * 3
+    assert run.api.summary() == ['GET /backupunits']
 
 
 def test_writes_answered_available_need_no_wait(run):
@@ -86,16 +82,13 @@ def test_check_mode_and_diff_show_each_unit_and_write_nothing(run):
     assert run.api.summary() == ['GET /backupunits'] and len(run.api.units) == 2
 
 
-def test_undeclared_units_are_returned_and_left_alone(run):
+def test_undeclared_units_are_returned_and_left_alone_unless_purged(run):
     stray = run.api.add_unit('stray', 'stray@example.com')
     outcome = run(units=declared('alpha'))
     assert [unit['id'] for unit in outcome.result['undeclared']] == [stray]
     assert outcome.result['purged'] == [] and stray in run.api.units
-
-
-def test_purge_deletes_only_undeclared_units(run):
-    stray = run.api.add_unit('stray')
-    kept = run.api.add_unit('alpha', 'alpha@example.com')
+    kept = by_name(outcome)['alpha']['backupunit']['id']
+    run.api.calls.clear()
     outcome = run(units=declared('alpha'), purge=True)
     assert outcome.result['changed'] is True and outcome.result['purged'] == ['stray']
     assert by_name(outcome)['stray']['purged'] is True
