@@ -191,22 +191,15 @@ def test_api_error_is_one_line_with_status_code_message_and_hint(make_client, ht
                                'method': 'GET', 'url': BASE + '/backupunits'}
 
 
-def test_several_messages_are_joined(make_client, http):
-    body = {'httpStatus': 422, 'messages': [{'errorCode': '100', 'message': 'one'},
-                                            {'errorCode': '101', 'message': 'two\nlines'}]}
-    client, dummy = make_client(http.response(422, body))
-    with pytest.raises(ApiError) as caught:
-        client.get('/backupunits')
-    assert caught.value.code == '100,101'
-    assert '\n' not in str(caught.value)
-
-
 @pytest.mark.parametrize('answer, message', [
+    (Http.response(422, {'httpStatus': 422, 'messages': [{'errorCode': '100', 'message': 'one'},   # joined, on one line
+                                                         {'errorCode': '101', 'message': 'two\nlines'}]}),
+     'API error 422 100,101: one; two lines (the API rejected a value; fix the option named in the message)'),
     (Http.error(401, '315', 'Unauthorized'),    # says what to fix
      'API error 401 315: Unauthorized (check username/password or token (IONOS_USERNAME, IONOS_PASSWORD, IONOS_TOKEN))'),
     (Http.response(404, text='<html>\n<h1>Not Found</h1></html>'),
      'API error 404: Not Found (body: <html> <h1>Not Found</h1></html>)'),
-], ids=['401', 'body-not-json'])
+], ids=['several-messages', '401', 'body-not-json'])
 def test_api_error_message(make_client, answer, message):
     client, dummy = make_client(answer)
     with pytest.raises(ApiError) as caught:
@@ -214,22 +207,18 @@ def test_api_error_message(make_client, answer, message):
     assert str(caught.value) == message
 
 
-def test_success_body_that_is_not_json(make_client, http):
-    client, dummy = make_client(http.response(200, text='{"truncated'))
+@pytest.mark.parametrize('answer, parts', [
+    (Http.response(200, text='{"truncated'), ['answered 200 with a body that is not JSON']),
+    # A TLS failure names ca_path and validate_certs, and is not retried.
+    (Http.exceptions.SSLError('certificate verify failed: self-signed certificate'),
+     ['TLS error talking to api.example.test', 'certificate verify failed', 'ca_path', 'validate_certs']),
+], ids=['success-body-not-json', 'tls'])
+def test_transport_error(make_client, answer, parts):
+    client, session = make_client(answer)
     with pytest.raises(TransportError) as caught:
         client.get('/backupunits')
-    assert 'answered 200 with a body that is not JSON' in str(caught.value)
-
-
-def test_tls_failure_names_ca_path_and_validate_certs_and_is_not_retried(make_client, http):
-    client, session = make_client(http.exceptions.SSLError('certificate verify failed: self-signed certificate'))
-    with pytest.raises(TransportError) as caught:
-        client.get('/backupunits')
-    message = str(caught.value)
     assert len(session.calls) == 1
-    assert 'TLS error talking to api.example.test' in message
-    assert 'certificate verify failed' in message
-    assert 'ca_path' in message and 'validate_certs' in message
+    assert [part for part in parts if part not in str(caught.value)] == []
 
 
 # ---- redaction -------------------------------------------------------------------------
