@@ -28,7 +28,7 @@ def run(run_module):
     return run_module(backupunit_sso_url.main, check=token_only_in_sso_url)
 
 
-def test_by_name_finds_the_unit_then_gets_its_url(run):
+def test_by_name_finds_the_unit_then_gets_its_url_and_by_id_costs_exactly_one_request(run):
     unit_id = run.api.add_unit('web')
     run.api.add_unit('db')
     outcome = run(name='web')
@@ -37,30 +37,22 @@ def test_by_name_finds_the_unit_then_gets_its_url(run):
     assert run.api.summary() == ['GET /backupunits', 'GET /backupunits/%s/ssourl' % unit_id]
     # The API documents no depth for the ssourl operation.
     assert run.api.calls[1].params == {'pretty': 'false'}
+    assert run(id=unit_id).result['sso_url'] == SSO_URL
+    assert run.api.summary()[2:] == ['GET /backupunits/%s/ssourl' % unit_id]
 
 
-def test_by_id_costs_exactly_one_request(run):
-    unit_id = run.api.add_unit('web')
-    outcome = run(id=unit_id)
-    assert outcome.result['sso_url'] == SSO_URL
-    assert run.api.summary() == ['GET /backupunits/%s/ssourl' % unit_id]
-
-
-def test_unknown_name_fails_naming_it(run):
+def test_unknown_name_or_id_fails_naming_it(run):
     run.api.add_unit('web')
     outcome = run(name='nope')
     assert outcome.failed
     assert outcome.result['msg'] == "backup unit 'nope' not found"
     assert 'sso_url' not in outcome.result
     assert run.api.summary() == ['GET /backupunits']
-
-
-def test_unknown_id_fails_naming_it_in_one_request(run):
     missing = str(uuid.uuid4())
     outcome = run(id=missing)
     assert outcome.failed
     assert outcome.result['msg'] == "backup unit with id '%s' not found" % missing
-    assert run.api.summary() == ['GET /backupunits/%s/ssourl' % missing]
+    assert run.api.summary()[1:] == ['GET /backupunits/%s/ssourl' % missing]       # in one request
 
 
 def test_duplicate_names_fail_without_asking_for_a_url(run):
