@@ -237,18 +237,29 @@ def test_lost_patch(run, fault, args, patches):
     assert run.api.units[unit_id]['properties']['email'] == 'new@example.com'
 
 
-def test_lost_delete_answer_on_a_slow_api_waits_until_the_unit_is_gone(run):
-    # The first DELETE applies but its answer is lost; the client's retry then meets the API's
+LOST = ('apply_then_raise', ConnectionError('reset'))
+
+
+@pytest.mark.parametrize('delete_seconds, answers, wait, deletes', [
+    # The first DELETE applies but its answer is lost; the client's one retry (no more) then meets the API's
     # 422 "being deleted". The unit is on its way out, so the task succeeds once it is gone.
+    (1.5, [LOST], True, 2),
+    (0, [LOST] + [Http.error(503, '503', 'Service Unavailable')] * 4, True, 5),
+    # No answer proves anything, and BUSY alone does not prove a delete: even with wait=false the
+    # module must see the unit go before it reports success.
+    (100, [LOST] + [ConnectionError('reset')] * 4, True, 5),
+    (100, [LOST] + [ConnectionError('reset')] * 4, False, 5),
+], ids=['slow-api', 'retries-all-fail', 'no-answer-at-all', 'no-answer-at-all-no-wait'])
+def test_lost_delete_answer_succeeds_once_the_unit_is_gone(run, delete_seconds, answers, wait, deletes):
     unit_id = run.api.add_unit('web', 'ops@example.com')
-    run.api.delete_seconds = 1.5
-    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', ConnectionError('reset')))
-    outcome = run(name='web', state='absent')
+    run.api.delete_seconds = delete_seconds
+    run.api.add_fault('DELETE', r'/backupunits/', *answers)
+    outcome = run(name='web', state='absent', wait=wait)
     assert not outcome.failed, outcome.result
     assert outcome.result['changed'] is True and outcome.result['backupunit']['id'] == unit_id
-    assert run.api.sent('DELETE') == ['DELETE /backupunits/' + unit_id] * 2     # the client's one retry, no more
+    assert run.api.sent('DELETE') == ['DELETE /backupunits/' + unit_id] * deletes
     assert run.api.summary()[-1] == 'GET /backupunits/' + unit_id              # polled until a 404
-    assert run.api.units == {} and run.api.clock.now >= 1000.0 + 1.5
+    assert run.api.units == {} and run.api.clock.now >= 1000.0 + delete_seconds
 
 
 def test_lost_delete_answer_without_wait_succeeds_once_the_api_says_it_is_being_deleted(run):
@@ -264,35 +275,12 @@ def test_lost_delete_answer_without_wait_succeeds_once_the_api_says_it_is_being_
 def test_lost_delete_answer_that_never_finishes_times_out_reporting_the_change(run):
     unit_id = run.api.add_unit('web', 'ops@example.com')
     run.api.delete_seconds = 10 ** 6
-    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', ConnectionError('reset')))
+    run.api.add_fault('DELETE', r'/backupunits/', LOST)
     outcome = run(name='web', state='absent', wait_timeout=5)
     assert outcome.failed and outcome.result['changed'] is True
     assert outcome.result['error']['kind'] == 'wait_timeout'
     assert outcome.result['msg'] == 'timed out waiting for backup unit %s to be deleted' % unit_id
     assert len(run.api.sent('DELETE')) == 2 and unit_id in run.api.units
-
-
-def test_delete_whose_retries_all_fail_succeeds_when_the_unit_is_gone(run, http):
-    run.api.add_unit('web', 'ops@example.com')
-    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', ConnectionError('reset')),
-                      *[http.error(503, '503', 'Service Unavailable')] * 4)
-    outcome = run(name='web', state='absent')
-    assert not outcome.failed and outcome.result['changed'] is True
-    assert len(run.api.sent('DELETE')) == 5 and run.api.units == {}
-
-
-@pytest.mark.parametrize('wait', [True, False])
-def test_delete_without_any_answer_polls_a_busy_unit_until_it_is_gone(run, wait):
-    # No answer proves anything, and BUSY alone does not prove a delete: even with wait=false the
-    # module must see the unit go before it reports success.
-    run.api.add_unit('web', 'ops@example.com')
-    run.api.delete_seconds = 100
-    reset = ConnectionError('reset')
-    run.api.add_fault('DELETE', r'/backupunits/', ('apply_then_raise', reset), *[reset] * 4)
-    outcome = run(name='web', state='absent', wait=wait)
-    assert not outcome.failed and outcome.result['changed'] is True
-    assert len(run.api.sent('DELETE')) == 5 and run.api.units == {}
-    assert run.api.clock.now >= 1000.0 + 100
 
 
 @pytest.mark.parametrize('answers, message', [
