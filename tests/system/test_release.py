@@ -1,22 +1,16 @@
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The release checks (scripts/release_checks.sh, which `make test` runs) can fail, and the role's
-documentation as a user reads it.
+"""The documentation a user reads from the installed collection, and the release checks can fail.
 
-scripts/release_checks.sh itself checks the tarball's contents, the offline install, ansible-doc,
-the EE requirements and the EE build context on every run; this file does not repeat those steps.
-It breaks a copy of the repository in the ways a release can go wrong and proves that the check
-meant to catch each one stops with a message naming the problem: the first three through the
-whole script (they fail in its first three steps, before any build), the tarball and EE checks by
-running just that step's code, taken from the script, on what the break produces, so that proving
-them costs neither the docsite build nor galaxy-importer.
+scripts/release_checks.sh checks the tarball, the offline install, ansible-doc and the EE on every
+run of `make test`; here each way a release can go wrong breaks a copy of the repository, and the
+step of the script meant to catch it (``--only STEP``) must stop with a message naming the problem.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shlex
 import shutil
 import subprocess
 
@@ -25,142 +19,76 @@ import yaml
 
 from reliability.helpers import REPO_ROOT, clean_env, tool
 
-RELEASE_CHECKS = REPO_ROOT / "scripts" / "release_checks.sh"
+VERSION = yaml.safe_load((REPO_ROOT / "galaxy.yml").read_text())["version"]
+INSTALLED_DOCS = {"module": "ionoscloud.backup.backupunit", "role": "ionoscloud.backup.backupunits"}
 
 
-# ---------------------------------------------------------------------- the installed collection
-
-
-def test_role_documentation_renders_from_the_installed_copy(collection_path):
-    completed = subprocess.run(
-        [tool("ansible-doc"), "-t", "role", "--json", "ionoscloud.backup.backupunits"],
-        capture_output=True, check=False, text=True, env=clean_env(ANSIBLE_COLLECTIONS_PATH=collection_path))
+def ansible_doc(collection_path, kind):
+    completed = subprocess.run([tool("ansible-doc"), "-t", kind, "--json", INSTALLED_DOCS[kind]], text=True,
+                               capture_output=True, check=False, env=clean_env(ANSIBLE_COLLECTIONS_PATH=collection_path))
     assert completed.returncode == 0, completed.stderr
-    entry = json.loads(completed.stdout)["ionoscloud.backup.backupunits"]["entry_points"]["main"]
+    return json.loads(completed.stdout)[INSTALLED_DOCS[kind]]
+
+
+def test_installed_documentation_shows_the_role_options_and_the_module_environment(collection_path):
+    entry = ansible_doc(collection_path, "role")["entry_points"]["main"]
     assert entry["short_description"]
     options = entry["options"]
     assert set(options) == {"backupunits", "backupunits_update_password", "backupunits_purge", "backupunits_wait",
                             "backupunits_wait_timeout"}
     assert set(options["backupunits"]["options"]) == {"name", "email", "password", "state", "update_password"}
     assert options["backupunits"]["options"]["name"]["required"] is True
-
-
-# -------------------------------------------------------------- the release checks can fail
+    # Every variable the AWX credential type injects is documented as a fallback of the modules.
+    module_doc = json.dumps(ansible_doc(collection_path, "module"))
+    for variable in yaml.safe_load((REPO_ROOT / "meta" / "awx" / "credential_type.yml").read_text())["injectors"]["env"]:
+        assert "E(%s)" % variable in module_doc, "%s is not documented as a fallback of the modules" % variable
 
 
 @pytest.fixture
 def repo_copy(tmp_path):
     """A copy of the working tree (tracked and new files, as git lists them)."""
     copy = tmp_path / "repo"
-    copy.mkdir()
     listed = subprocess.run(["git", "-C", str(REPO_ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                             capture_output=True, check=True).stdout.split(b"\0")
-    for name in filter(None, listed):
-        source = REPO_ROOT / os.fsdecode(name)
-        if source.is_file():
-            target = copy / os.fsdecode(name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+    for name in map(os.fsdecode, filter(None, listed)):
+        if (REPO_ROOT / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / name, copy / name)
     return copy
 
 
-def release_checks(copy):
-    completed = subprocess.run(["bash", str(copy / "scripts" / "release_checks.sh")], capture_output=True, check=False, text=True,
-                               env=clean_env(TMPDIR=str(copy.parent)), timeout=900)
-    return completed.returncode, completed.stdout + completed.stderr
+# (step, file, text replaced (None: a new file), new text, what the failure must say)
+BREAKS = [
+    pytest.param("changelog", "changelogs/fragments/broken.yml", None, "new_things:\n  - a section that does not exist\n",
+                 ["FAILED: antsibull-changelog lint", "new_things"], id="broken-changelog-fragment"),
+    pytest.param("docs-lint", "docs/docsite/rst/guide_module_defaults.rst", ":ansplugin:`ionoscloud.backup.backupunit#module`",
+                 ":ansplugin:`ionoscloud.backup.backupunit_gone#module`",
+                 ["FAILED: antsibull-docs lint-collection-docs", "there is no module ionoscloud.backup.backupunit_gone"],
+                 id="guide-linking-a-missing-module"),
+    pytest.param("release-notes", "galaxy.yml", "version: %s" % VERSION, "version: 99.0.0",
+                 ["the release notes up to 99.0.0 do not list", "version_added"], id="version-bump-without-version_added"),
+    pytest.param("tarball", "galaxy.yml", "\n  - scripts\n", "\n",
+                 ["FAILED: tarball contents", "development files in the tarball", "scripts/release_checks.sh"],
+                 id="development-file-in-the-tarball"),
+    pytest.param("ee-context", "execution-environment.yml", "ionoscloud-backup-%s.tar.gz" % VERSION,
+                 "ionoscloud-backup-0.9.0.tar.gz", ["FAILED: ansible-builder create", "ionoscloud-backup-%s.tar.gz" % VERSION],
+                 id="ee-definition-naming-another-tarball"),
+]
 
 
-def edit(path, old, new):
-    text = path.read_text()
-    assert old in text, "%s has no %r" % (path, old)
-    path.write_text(text.replace(old, new, 1))
+@pytest.mark.parametrize("step, path, old, new, messages", BREAKS)
+def test_release_check_catches_a_broken_release(repo_copy, step, path, old, new, messages):
+    target = repo_copy / path
+    target.parent.mkdir(parents=True, exist_ok=True)   # git keeps no empty folder
+    if old is not None:
+        assert old in target.read_text(), "%s has no %r" % (path, old)
+        new = target.read_text().replace(old, new)
+    target.write_text(new)
 
+    completed = subprocess.run(["bash", str(repo_copy / "scripts" / "release_checks.sh"), "--only", step], text=True,
+                               capture_output=True, check=False, env=clean_env(TMPDIR=str(repo_copy.parent)), timeout=900)
 
-def test_release_checks_catch_a_broken_changelog_fragment(repo_copy):
-    (repo_copy / "changelogs" / "fragments").mkdir(exist_ok=True)   # git keeps no empty folder
-    (repo_copy / "changelogs" / "fragments" / "broken.yml").write_text("new_things:\n  - a section that does not exist\n")
-
-    status, output = release_checks(repo_copy)
-
-    assert status != 0, output
-    assert "FAILED: antsibull-changelog lint" in output
-    assert "new_things" in output
-
-
-def test_release_checks_catch_a_guide_linking_a_missing_module(repo_copy):
-    guide = repo_copy / "docs" / "docsite" / "rst" / "guide_module_defaults.rst"
-    edit(guide, ":ansplugin:`ionoscloud.backup.backupunit#module`", ":ansplugin:`ionoscloud.backup.backupunit_gone#module`")
-
-    status, output = release_checks(repo_copy)
-
-    assert status != 0, output
-    assert "FAILED: antsibull-docs lint-collection-docs" in output
-    assert "there is no module ionoscloud.backup.backupunit_gone" in output
-
-
-def test_release_checks_catch_a_version_bump_that_leaves_version_added_behind(repo_copy):
-    version = yaml.safe_load((repo_copy / "galaxy.yml").read_text())["version"]
-    edit(repo_copy / "galaxy.yml", "version: %s" % version, "version: 99.0.0")
-
-    status, output = release_checks(repo_copy)
-
-    assert status != 0, output
-    assert "the release notes up to 99.0.0 do not list" in output
-    assert "version_added" in output
-
-
-def script_part(start, end):
-    """The lines of release_checks.sh from the one holding ``start`` to the one holding ``end``."""
-    text = RELEASE_CHECKS.read_text()
-    assert start in text and end in text, "release_checks.sh no longer has %r ... %r" % (start, end)
-    first = text.index(start)
-    last = text.index(end, first) + len(end)
-    return text[text.rfind("\n", 0, first) + 1:text.find("\n", last - 1) + 1]
-
-
-def run_step(copy, step, **variables):
-    """Run one step of release_checks.sh (bash, with its fail/ok and the variables it reads)."""
-    prologue = "set -euo pipefail\n" + script_part("fail() {", "ok() {") + "\n"
-    prologue += "".join("%s=%s\n" % (name, shlex.quote(str(value))) for name, value in variables.items())
-    completed = subprocess.run(["bash", "-c", prologue + step], cwd=str(copy), capture_output=True, check=False,
-                               text=True, env=clean_env(TMPDIR=str(copy.parent)), timeout=300)
-    return completed.returncode, completed.stdout + completed.stderr
-
-
-def build(copy):
-    """ansible-galaxy collection build of ``copy``: (tarball path, its file name)."""
-    dist = copy.parent / "dist"
-    subprocess.run([tool("ansible-galaxy"), "collection", "build", "--force", "--output-path", str(dist), str(copy)],
-                   check=True, capture_output=True, env=clean_env(ANSIBLE_HOME=str(copy.parent / "home")))
-    [tarball] = dist.glob("*.tar.gz")
-    return tarball, tarball.name
-
-
-def test_tarball_check_catches_a_development_file(repo_copy):
-    edit(repo_copy / "galaxy.yml", "\n  - scripts\n", "\n")
-    tarball, _name = build(repo_copy)
-    modules = " ".join(sorted(p.stem for p in (repo_copy / "plugins" / "modules").glob("*.py")))
-    step = script_part('python3 - "$tarball" "${modules[@]}" <<\'PY\'', "\nPY")
-
-    status, output = run_step(repo_copy, step.replace('"${modules[@]}"', modules), tarball=tarball)
-
-    assert status != 0, output
-    assert "development files in the tarball" in output
-    assert "scripts/release_checks.sh" in output
-    assert "FAILED: tarball contents" in output
-
-
-def test_ee_check_catches_a_definition_naming_another_tarball(repo_copy):
-    version = yaml.safe_load((repo_copy / "galaxy.yml").read_text())["version"]
-    ee = repo_copy / "execution-environment.yml"
-    ee.write_text(ee.read_text().replace("ionoscloud-backup-%s.tar.gz" % version, "ionoscloud-backup-0.9.0.tar.gz"))
-    tarball, name = build(repo_copy)
-    work = repo_copy.parent / "work"
-    work.mkdir()
-    step = script_part("# 10. Build context", 'ok "ansible-builder create: build context installs $tarball_name"')
-
-    status, output = run_step(repo_copy, step, repo=repo_copy, work=work, tarball=tarball, tarball_name=name)
-
-    assert status != 0, output
-    assert "FAILED: ansible-builder create" in output
-    assert "ionoscloud-backup-%s.tar.gz" % version in output
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0, output
+    for message in messages:
+        assert message in output
