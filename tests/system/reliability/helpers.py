@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import os
 import random
+import re
 import secrets
 import shutil
 import sys
@@ -78,6 +79,14 @@ def module_defaults(emu, **extra):
     return {"group/ionoscloud.backup.all": options}
 
 
+def playbook(emu=None, hosts="localhost", **play):
+    """YAML text of one play (``tasks=``, ``roles=``, ``vars=``...); with ``emu``, the modules point at it."""
+    play = dict({"name": "System test", "hosts": hosts, "gather_facts": False}, **play)
+    if emu is not None:
+        play["module_defaults"] = module_defaults(emu)
+    return yaml.safe_dump([play], sort_keys=False, width=1000)
+
+
 def backupunit_play(emu, **options):
     """A playbook of one ionoscloud.backup.backupunit task with ``options``, against ``emu``."""
     return playbook_yaml([{
@@ -95,6 +104,17 @@ def backupunit_play(emu, **options):
 def writes(log):
     """The write requests (POST/PUT/PATCH/DELETE) of an emulator log."""
     return [entry for entry in log if entry["method"] in WRITE_METHODS]
+
+
+_RECAP_LINE = re.compile(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$")
+
+
+def parse_recap(stdout):
+    """{host: {"ok": N, "changed": N, "failed": N, ...}} from the PLAY RECAP of ansible-playbook."""
+    recap_lines = stdout.split("PLAY RECAP", 1)[1].splitlines() if "PLAY RECAP" in stdout else []
+    matches = filter(None, (_RECAP_LINE.match(line.strip()) for line in recap_lines))
+    return {match.group(1): {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", match.group(2))}
+            for match in matches}
 
 
 # ------------------------------------------------------------------------------- secret scans
