@@ -100,8 +100,3 @@ def run_tasks(run_playbook):
 @pytest.fixture(name="parse_recap")
 def parse_recap_fixture():
     return parse_recap
-
-
-@pytest.fixture
-def emulator_env():
-    return lambda emu: {"IONOS_API_URL": emu.url, "IONOS_USERNAME": emu.username, "IONOS_PASSWORD": emu.password}
