@@ -87,17 +87,6 @@ def playbook(emu=None, hosts="localhost", **play):
     return yaml.safe_dump([play], sort_keys=False, width=1000)
 
 
-def backupunit_play(emu, **options):
-    """A playbook of one ionoscloud.backup.backupunit task with ``options``, against ``emu``."""
-    return playbook_yaml([{
-        "name": "One backup unit task",
-        "hosts": "localhost",
-        "gather_facts": False,
-        "module_defaults": module_defaults(emu),
-        "tasks": [{"name": "Converge the unit", "ionoscloud.backup.backupunit": options}],
-    }])
-
-
 # ------------------------------------------------------------------------------- emulator queries
 
 
