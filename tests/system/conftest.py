@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "mock_api"))
 
 from harness import Emulator  # noqa: E402  (tests/mock_api is put on sys.path just above)
 
-PlaybookResult = collections.namedtuple("PlaybookResult", "returncode output recap stdout stderr")
+PlaybookResult = collections.namedtuple("PlaybookResult", "returncode output recap")
 
 
 class PlaybookRunner:
@@ -52,7 +52,7 @@ class PlaybookRunner:
         completed = subprocess.run(command, capture_output=True, text=True, env=run_env, timeout=timeout,
                                    cwd=str(self.workdir), check=False)
         return PlaybookResult(completed.returncode, completed.stdout + "\n" + completed.stderr,
-                              parse_recap(completed.stdout), completed.stdout, completed.stderr)
+                              parse_recap(completed.stdout))
 
     def tasks(self, tasks, emu=None, names=None, **options):
         names = names or [task["register"] for task in tasks if "register" in task]
