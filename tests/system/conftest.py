@@ -95,8 +95,3 @@ def run_playbook(collection_path, tmp_path):
 @pytest.fixture
 def run_tasks(run_playbook):
     return run_playbook.tasks
-
-
-@pytest.fixture(name="parse_recap")
-def parse_recap_fixture():
-    return parse_recap
