@@ -2,12 +2,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """An AWX-style job: ansible-runner, credentials injected by the shipped credential type.
 
-AWX renders each env injector of a credential type with a Jinja2 sandbox, over a namespace
-that holds only the credential's non-empty inputs, and sets every injector variable (an
-unset field renders as an empty string). `inject` below does the same, from the YAML file the
-collection ships, and the jobs run through ansible-runner's Python API against the emulator,
-whose credentials are random so that only the injected ones can work. That the modules document
-these variables: test_release.py::test_installed_documentation_shows_the_role_options_and_the_module_environment.
+AWX renders each env injector of a credential type with a Jinja2 sandbox, over a namespace that
+holds only the credential's non-empty inputs, and sets every injector variable (an unset field
+renders as an empty string). `inject` does the same, from the YAML file the collection ships; the
+jobs run through ansible-runner's Python API against an emulator whose credentials are random, so
+that only the injected ones can work. That the modules document these variables:
+test_release.py::test_installed_documentation_shows_the_role_options_and_the_module_environment.
 """
 
 from __future__ import annotations
@@ -22,101 +22,60 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from harness import Emulator  # tests/mock_api is on sys.path (see conftest.py)
-from reliability.helpers import BIN_DIR, REPO_ROOT
-CREDENTIAL_TYPE = REPO_ROOT / "meta" / "awx" / "credential_type.yml"
+from reliability.helpers import REPO_ROOT, clean_env, playbook
+
+CREDENTIAL_TYPE = yaml.safe_load((REPO_ROOT / "meta" / "awx" / "credential_type.yml").read_text())
+FIELDS = {field["id"]: field for field in CREDENTIAL_TYPE["inputs"]["fields"]}
 DEMO_PLAYBOOK = REPO_ROOT / "demo" / "demo.yml"
+UNIT_PASSWORD = "{{ lookup('ansible.builtin.env', 'UNIT_PASSWORD') }}"
+ROLE_PLAYBOOK = playbook(roles=["ionoscloud.backup.backupunits"], vars={"backupunits": [
+    {"name": "awx-web", "email": "ops@example.com", "password": UNIT_PASSWORD},
+    {"name": "awx-db", "email": "dba@example.com", "password": UNIT_PASSWORD}]})
 # ansible-runner starts ansible-playbook through pexpect (forkpty); the emulator harness runs
 # threads in this process, so Python warns. The child execs at once, which is safe.
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of forkpty:DeprecationWarning")
 
-MODULE_ENV_VARS = {"IONOS_API_URL", "IONOS_USERNAME", "IONOS_PASSWORD", "IONOS_TOKEN", "IONOS_CONTRACT_NUMBER"}
 
-ROLE_PLAYBOOK = """\
-- name: Converge backup units from an AWX job
-  hosts: localhost
-  gather_facts: false
-  vars:
-    backupunits:
-      - name: awx-web
-        email: ops@example.com
-        password: "{{ lookup('ansible.builtin.env', 'UNIT_PASSWORD') }}"
-      - name: awx-db
-        email: dba@example.com
-        password: "{{ lookup('ansible.builtin.env', 'UNIT_PASSWORD') }}"
-  roles:
-    - role: ionoscloud.backup.backupunits
-"""
-
-
-def load_credential_type():
-    return yaml.safe_load(CREDENTIAL_TYPE.read_text())
-
-
-def inject(credential_type, inputs):
+def inject(inputs):
     """The environment AWX gives a job for a credential of this type with these inputs."""
-    fields = {field["id"]: field for field in credential_type["inputs"]["fields"]}
-    namespace = {}
-    for name, value in inputs.items():
-        assert name in fields, "%s is not an input of the credential type" % name
-        if value:
-            namespace[name] = value
+    assert set(inputs) <= set(FIELDS), "not inputs of the credential type: %s" % (set(inputs) - set(FIELDS))
     sandbox = ImmutableSandboxedEnvironment()
-    return {var: sandbox.from_string(template).render(**namespace)
-            for var, template in credential_type["injectors"]["env"].items()}
+    return {var: sandbox.from_string(template).render(**{name: value for name, value in inputs.items() if value})
+            for var, template in CREDENTIAL_TYPE["injectors"]["env"].items()}
 
 
-def run_job(tmp_path, collection_path, playbook, injected_env, extra_env=None):
-    """Run one playbook through ansible-runner with the injected env; return the Runner."""
-    private_data_dir = tmp_path / "job"
-    project = private_data_dir / "project"
+def run_job(tmp_path, collection_path, text, injected, **extra_env):
+    """Run one playbook through ansible-runner with the injected env; (Runner, what AWX shows of the job).
+
+    What AWX shows: the job's stdout and events as ansible-runner stored them (its own
+    ``artifacts/*/command`` file records the whole environment, secrets included; AWX keeps that to itself).
+    """
+    project = tmp_path / "job" / "project"
     project.mkdir(parents=True)
-    (project / "site.yml").write_text(playbook)
-    envvars = dict(injected_env)
-    envvars.update(extra_env or {})
-    envvars.update({
-        # What the execution environment provides: the installed collection and an Ansible home.
-        "ANSIBLE_COLLECTIONS_PATH": collection_path,
-        "ANSIBLE_HOME": str(tmp_path / "ansible_home"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_LOCALHOST_WARNING": "false",
-    })
-    return ansible_runner.run(
-        private_data_dir=str(private_data_dir),
-        playbook="site.yml",
+    (project / "site.yml").write_text(text)
+    runner = ansible_runner.run(
+        private_data_dir=str(tmp_path / "job"), playbook="site.yml",
         inventory={"all": {"hosts": {"localhost": {
             "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}},
-        envvars=envvars,
+        # What the execution environment provides: the installed collection and an Ansible home.
+        envvars=dict(injected, ANSIBLE_COLLECTIONS_PATH=collection_path, ANSIBLE_HOME=str(tmp_path / "ansible_home"),
+                     ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false", **extra_env),
         suppress_env_files=True,  # keep the secrets out of files in the private data dir
-        quiet=True,
-        timeout=600,
-    )
-
-
-def job_output(runner):
-    return runner.stdout.read()
-
-
-def shown_to_users(tmp_path):
-    """What AWX shows of a job: its stdout and its events, as ansible-runner stored them.
-
-    (ansible-runner's own ``artifacts/*/command`` file records the whole environment, secrets
-    included; AWX keeps that to itself, so it is not scanned.)
-    """
-    texts = []
+        quiet=True, timeout=600)
+    shown = []
     for artifact in (tmp_path / "job" / "artifacts").iterdir():
-        texts.append((artifact / "stdout").read_text(errors="replace"))
-        texts.extend(event.read_text(errors="replace") for event in sorted((artifact / "job_events").glob("*.json")))
-    assert len(texts) > 2, "ansible-runner stored no events"
-    return "\n".join(texts)
+        shown.append((artifact / "stdout").read_text(errors="replace"))
+        shown.extend(event.read_text(errors="replace") for event in sorted((artifact / "job_events").glob("*.json")))
+    assert len(shown) > 2, "ansible-runner stored no events"
+    return runner, "\n".join(shown)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
     """No IONOS_* from the shell running the tests, and this venv's ansible-playbook first on PATH."""
-    for name in list(os.environ):
-        if name.startswith("IONOS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PATH", str(BIN_DIR) + os.pathsep + os.environ.get("PATH", ""))
+    for name in [name for name in os.environ if name.startswith("IONOS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PATH", clean_env()["PATH"])
 
 
 @pytest.fixture
@@ -129,45 +88,28 @@ def private_emulator():
         yield emu
 
 
-# ------------------------------------------------------------------- the credential type itself
-
-
 def test_credential_type_defines_the_module_environment():
-    credential_type = load_credential_type()
-    fields = {field["id"]: field for field in credential_type["inputs"]["fields"]}
-
-    assert credential_type["kind"] == "cloud"
-    assert set(credential_type["injectors"]["env"]) == MODULE_ENV_VARS
-    assert set(credential_type["injectors"]) == {"env"}
+    assert CREDENTIAL_TYPE["kind"] == "cloud" and set(CREDENTIAL_TYPE["injectors"]) == {"env"}
+    assert set(CREDENTIAL_TYPE["injectors"]["env"]) == {
+        "IONOS_API_URL", "IONOS_USERNAME", "IONOS_PASSWORD", "IONOS_TOKEN", "IONOS_CONTRACT_NUMBER"}
     # Secrets are stored encrypted and never shown again; nothing else is marked secret.
-    assert {name for name, field in fields.items() if field.get("secret")} == {"token", "password"}
-    for field in fields.values():
-        assert field["type"] == "string"
-        assert field.get("label")
-    for name in credential_type["inputs"].get("required", []):
-        assert name in fields
+    assert {name for name, field in FIELDS.items() if field.get("secret")} == {"token", "password"}
+    assert all(field["type"] == "string" and field.get("label") for field in FIELDS.values())
+    assert set(CREDENTIAL_TYPE["inputs"].get("required", [])) <= set(FIELDS)
     # Every injector renders a defined input, and every input reaches the modules.
-    sandbox = ImmutableSandboxedEnvironment()
-    rendered = {var: sandbox.from_string(template).render(**{name: "<%s>" % name for name in fields})
-                for var, template in credential_type["injectors"]["env"].items()}
-    assert sorted(rendered.values()) == sorted("<%s>" % name for name in fields)
-
-
-# ------------------------------------------------------------------------------ AWX-style jobs
+    assert sorted(inject({name: "<%s>" % name for name in FIELDS}).values()) == sorted("<%s>" % name for name in FIELDS)
 
 
 @pytest.mark.skipif(not DEMO_PLAYBOOK.is_file(), reason="demo/demo.yml is not there")
-def test_demo_playbook_runs_with_a_token_credential(private_emulator, collection_path, tmp_path, clean_environment):
+def test_demo_playbook_runs_with_a_token_credential(private_emulator, collection_path, tmp_path):
     emu = private_emulator
-    injected = inject(load_credential_type(), {"api_url": emu.url, "token": emu.token})
+    injected = inject({"api_url": emu.url, "token": emu.token})
     # AWX sets the variables of the empty fields too, as empty strings.
     assert injected["IONOS_USERNAME"] == injected["IONOS_PASSWORD"] == injected["IONOS_CONTRACT_NUMBER"] == ""
 
-    runner = run_job(tmp_path, collection_path, DEMO_PLAYBOOK.read_text(), injected)
-    output = job_output(runner)
+    runner, shown = run_job(tmp_path, collection_path, DEMO_PLAYBOOK.read_text(), injected)
 
-    assert runner.status == "successful", output
-    assert runner.rc == 0
+    assert runner.status == "successful" and runner.rc == 0, shown
     assert runner.stats["changed"].get("localhost", 0) >= 3, runner.stats
     log = emu.log()
     created = [e for e in log if e["method"] == "POST" and e["path"].endswith("/backupunits") and e["status"] == 202]
@@ -175,42 +117,36 @@ def test_demo_playbook_runs_with_a_token_credential(private_emulator, collection
     assert len(created) == 1 and len(deleted) == 1, log
     assert all(entry["status"] != 401 for entry in log)
     assert emu.units() == []  # the demo deletes the unit it created
-    assert emu.token not in shown_to_users(tmp_path)
+    assert emu.token not in shown
 
 
-def test_role_runs_with_a_basic_credential_and_contract_number(private_emulator, collection_path, tmp_path,
-                                                               clean_environment):
+def test_role_runs_with_a_basic_credential_and_contract_number(private_emulator, collection_path, tmp_path):
     emu = private_emulator
     unit_password = "unit-" + secrets.token_hex(12)
-    injected = inject(load_credential_type(), {
-        "api_url": emu.url, "username": emu.username, "password": emu.password, "contract_number": "31721234"})
+    injected = inject({"api_url": emu.url, "username": emu.username, "password": emu.password,
+                       "contract_number": "31721234"})
     assert injected["IONOS_TOKEN"] == ""
 
-    runner = run_job(tmp_path, collection_path, ROLE_PLAYBOOK, injected, extra_env={"UNIT_PASSWORD": unit_password})
-    output = job_output(runner)
+    runner, shown = run_job(tmp_path, collection_path, ROLE_PLAYBOOK, injected, UNIT_PASSWORD=unit_password)
 
-    assert runner.status == "successful", output
+    assert runner.status == "successful", shown
     assert runner.stats["changed"].get("localhost") == 1, runner.stats
     units = {unit["name"]: unit for unit in emu.units()}
     assert set(units) == {"awx-web", "awx-db"}
     assert {unit["contract"] for unit in units.values()} == {31721234}
     assert units["awx-web"]["email"] == "ops@example.com"
     assert {entry["contract"] for entry in emu.log()} == {31721234}
-    stored = shown_to_users(tmp_path)
-    for secret in (emu.password, unit_password):
-        assert secret not in stored
+    assert emu.password not in shown and unit_password not in shown
 
 
-def test_wrong_credential_fails_the_job_without_leaking_it(private_emulator, collection_path, tmp_path,
-                                                           clean_environment):
+def test_wrong_credential_fails_the_job_without_leaking_it(private_emulator, collection_path, tmp_path):
     emu = private_emulator
     wrong_token = "tk-" + secrets.token_hex(16)
-    injected = inject(load_credential_type(), {"api_url": emu.url, "token": wrong_token})
 
-    runner = run_job(tmp_path, collection_path, ROLE_PLAYBOOK, injected, extra_env={"UNIT_PASSWORD": "irrelevant-1"})
-    output = job_output(runner)
+    runner, shown = run_job(tmp_path, collection_path, ROLE_PLAYBOOK, inject({"api_url": emu.url, "token": wrong_token}),
+                            UNIT_PASSWORD="irrelevant-1")
 
-    assert runner.status == "failed", output
-    assert "API error 401" in output
+    assert runner.status == "failed", shown
+    assert "API error 401" in shown
     assert emu.units() == []
-    assert wrong_token not in shown_to_users(tmp_path)
+    assert wrong_token not in shown
