@@ -33,95 +33,61 @@ LOGIN_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Sign in - Corporate Proxy</t
               b"type=\"password\"><button>Sign in</button></form></body></html>\n")
 
 
+TRUNCATED_BODY = b'{"id" : "backupunits", "type" : "collection", "items" : [ {"id" : "3f7a1c2e-93b4-4d6e'
+HUGE_OPENING = b'{"id" : "backupunits", "items" : [ "'
+ANSWERS = {"not-json": (200, "application/json", b"OK, request received\n"),
+           "proxy-html": (502, "text/html", PROXY_502_PAGE),
+           "proxy-login": (200, "text/html; charset=utf-8", LOGIN_PAGE)}
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, *args):     # quiet: tests read self.server.requests instead
+    def log_message(self, *args):     # quiet: tests read server.requests instead
         pass
 
     def _answer(self):
-        self.server.record(self.command, self.path, self.headers.get("X-Contract-Number"))
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        self.server.requests.append((self.command, self.path, self.headers.get("X-Contract-Number")))
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
         mode = self.path.lstrip("/").split("/", 1)[0]
-        if mode == "not-json":
-            self._send(200, "application/json", b"OK, request received\n")
-        elif mode == "proxy-html":
-            self._send(502, "text/html", PROXY_502_PAGE)
-        elif mode == "proxy-login":
-            self._send(200, "text/html; charset=utf-8", LOGIN_PAGE)
-        elif mode == "truncated":
-            body = b'{"id" : "backupunits", "type" : "collection", "items" : [ {"id" : "3f7a1c2e-93b4-4d6e'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body) * 40))
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
+        if mode == "truncated":
+            self._send(200, "application/json", TRUNCATED_BODY, length=len(TRUNCATED_BODY) * 40)
             self.close_connection = True
         elif mode == "huge":
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(HUGE_BODY_BYTES))
-            self.end_headers()
-            opening = b'{"id" : "backupunits", "items" : [ "'
-            self.wfile.write(opening)
-            chunk = b"x" * 65536
-            remaining = HUGE_BODY_BYTES - len(opening)
-            while remaining > 0:
-                piece = chunk[:remaining]
-                self.wfile.write(piece)
-                remaining -= len(piece)
+            self._send(200, "application/json", HUGE_OPENING, length=HUGE_BODY_BYTES)
+            for offset in range(len(HUGE_OPENING), HUGE_BODY_BYTES, 65536):
+                self.wfile.write(b"x" * min(65536, HUGE_BODY_BYTES - offset))
         else:
-            self._send(404, "text/plain", b"unknown mode\n")
+            self._send(*ANSWERS.get(mode, (404, "text/plain", b"unknown mode\n")))
 
-    def _send(self, status, content_type, body):
+    def _send(self, status, content_type, body, length=None):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(length or len(body)))
         self.end_headers()
         self.wfile.write(body)
+        self.wfile.flush()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
 
 
-class _Server(ThreadingHTTPServer):
+class MisbehavingServer(ThreadingHTTPServer):
+    """Serves in a background thread for the duration of a ``with`` block."""
+
     daemon_threads = True
 
     def __init__(self):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests = []
-        self._lock = threading.Lock()
-
-    def record(self, method, path, contract):
-        with self._lock:
-            self.requests.append((method, path, contract))
-
-
-class MisbehavingServer:
-    """Runs the server in a background thread for the duration of a ``with`` block."""
-
-    def __init__(self):
-        self._server = None
-        self._thread = None
 
     def __enter__(self):
-        self._server = _Server()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        threading.Thread(target=self.serve_forever, daemon=True).start()
         return self
 
     def __exit__(self, *exc_info):
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(10)
-
-    @property
-    def requests(self):
-        with self._server._lock:
-            return list(self._server.requests)
+        self.shutdown()
+        self.server_close()
 
     def url(self, mode):
         assert mode in MODES, mode
-        return "http://127.0.0.1:%d/%s/cloudapi/v6" % (self._server.server_address[1], mode)
+        return "http://127.0.0.1:%d/%s/cloudapi/v6" % (self.server_address[1], mode)
