@@ -11,8 +11,9 @@ import yaml
 
 from ansible_collections.ionoscloud.backup.plugins.module_utils import _client
 
-# tests/unit/plugins/ -> the collection root (ansible-test units runs the tests from it, galaxy.yml and meta/ included).
-ROOT = Path(__file__).resolve().parents[3]
+# tests/unit/plugins/module_utils/ -> the collection root (ansible-test units runs the tests from it, galaxy.yml and
+# meta/ included). Here, not in tests/unit/plugins/, so ansible-test runs it on every module Python, not the controller's only.
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def test_user_agent_names_the_version_of_galaxy_yml():
