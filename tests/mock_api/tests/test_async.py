@@ -141,7 +141,10 @@ def test_fail_next_write_fails_only_the_next_accepted_write_and_undoes_it(tracke
     emu.wait_for_state(unit["id"], "FAILED")
     after = emu.units()[0]
     assert (after["email"], after["password_sha256"]) == (before["email"], before["password_sha256"])
-    # a failed delete keeps the unit, which can be deleted again
+    # a failed delete keeps the unit (healed first, so that FAILED is the delete's doing), which can be deleted again
+    headers = emu.api("PATCH", "/backupunits/" + unit["id"], {"name": "failing", "email": "ok@example.com"})[1]
+    wait_for_request(emu, headers["location"], "DONE")
+    assert emu.unit_state(unit["id"]) == "AVAILABLE"
     emu.configure(fail_next_write="delete failed")
     status, headers, _body = emu.api("DELETE", "/backupunits/" + unit["id"])
     assert status == 202
