@@ -4,7 +4,7 @@
 # usage: scripts/test.sh [STEP...]     (default: every step; `scripts/test.sh --list` lists them)
 #
 # By default the steps run in two lanes side by side (see LANE1 and LANE2; on this 2-core machine
-# the steps took 561 s one after another and 426 s in two lanes), each lane in its own scratch
+# the steps took 443 s one after another and 290 s in two lanes), each lane in its own scratch
 # copy of the collection under build/test/. The secret scan runs last, over what the others logged. Every
 # step's output is kept in build/test/logs/STEP.log; a failing step does not stop the others, and
 # the end of its log is printed with the summary. Steps named on the command line run one by one.
