@@ -25,19 +25,14 @@ options:
       - The IONOS Cloud user for basic authentication, used with O(password).
       - If not set, the value of the E(IONOS_USERNAME) environment variable is used.
       - Ignored when O(token) is set.
-      - A value with a control character (CR, LF, NUL, tab, any other C0 character or DEL), or with
-        whitespace before or after it, is refused before any request, with a message that names the
-        option and shows no part of the value. Surrounding whitespace is refused, not stripped.
-      - A NUL in O(username) is refused earlier, by ansible-core itself when the module starts (it logs
-        every option that is not secret, and the system log refuses a NUL), in its own words.
+      - Bad characters are refused before any request (see the notes); a NUL is refused earlier, by
+        ansible-core itself when the module starts (it logs every option that is not secret, and the
+        system log refuses a NUL), in its own words.
     type: str
   password:
     description:
       - The password of O(username).
       - If not set, the value of the E(IONOS_PASSWORD) environment variable is used.
-      - A value with a control character (CR, LF, NUL, tab, any other C0 character or DEL), or with
-        whitespace before or after it, is refused before any request, with a message that names the
-        option and shows no part of the value. Surrounding whitespace is refused, not stripped.
     type: str
   token:
     description:
@@ -46,9 +41,6 @@ options:
       - Takes precedence over O(username) and O(password).
       - Either O(token), or O(username) and O(password) must be set; the module fails before
         sending any request otherwise.
-      - A value with a control character (CR, LF, NUL, tab, any other C0 character or DEL), or with
-        whitespace before or after it, is refused before any request, with a message that names the
-        option and shows no part of the value. Surrounding whitespace is refused, not stripped.
     type: str
   contract_number:
     description:
@@ -77,6 +69,10 @@ options:
     type: int
     default: 30
 notes:
+  - A value of O(token), O(username) or O(password) with a control character (CR, LF, NUL, tab, any
+    other C0 character or DEL), or with whitespace before or after it, is refused before any request,
+    with a message that names the option and shows no part of the value. Surrounding whitespace is
+    refused, not stripped.
   - Requests the API rate limits (HTTP 429) are retried after its C(Retry-After) time;
     idempotent requests (GET, PUT, DELETE) are also retried on HTTP 500, 502, 503, 504 and
     network errors, with exponential backoff, for at most two minutes of waiting per request.

@@ -44,7 +44,7 @@ def env_fallback(*names):
 _CONTROL_CHARACTER_RE = re.compile(r'[\x00-\x1f\x7f]')
 
 # The credential options with the environment variable each falls back to, in the order they are checked.
-CREDENTIAL_OPTIONS = (('token', 'IONOS_TOKEN'), ('username', 'IONOS_USERNAME'), ('password', 'IONOS_PASSWORD'))
+CREDENTIAL_VARIABLES = dict(token='IONOS_TOKEN', username='IONOS_USERNAME', password='IONOS_PASSWORD')
 
 
 def credential_problem(value):
@@ -67,9 +67,9 @@ def auth_argument_spec():
     """The connection options with their environment fallbacks (a new dict on every call)."""
     return dict(
         api_url=dict(type='str', default=DEFAULT_API_URL, fallback=(env_fallback, ['IONOS_API_URL'])),
-        username=dict(type='str', fallback=(env_fallback, ['IONOS_USERNAME'])),
-        password=dict(type='str', no_log=True, fallback=(env_fallback, ['IONOS_PASSWORD'])),
-        token=dict(type='str', no_log=True, fallback=(env_fallback, ['IONOS_TOKEN'])),
+        username=dict(type='str', fallback=(env_fallback, [CREDENTIAL_VARIABLES['username']])),
+        password=dict(type='str', no_log=True, fallback=(env_fallback, [CREDENTIAL_VARIABLES['password']])),
+        token=dict(type='str', no_log=True, fallback=(env_fallback, [CREDENTIAL_VARIABLES['token']])),
         contract_number=dict(type='int', fallback=(env_fallback, ['IONOS_CONTRACT_NUMBER'])),
         validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['IONOS_VALIDATE_CERTS'])),
         ca_path=dict(type='path', fallback=(env_fallback, ['IONOS_CA_PATH'])),
@@ -86,7 +86,7 @@ def client_from_module(module):
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     params = module.params
-    for option, variable in CREDENTIAL_OPTIONS:
+    for option, variable in CREDENTIAL_VARIABLES.items():
         value = params.get(option)
         problem = credential_problem(value) if isinstance(value, str) and value else None
         if problem:
