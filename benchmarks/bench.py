@@ -245,7 +245,8 @@ class Bench:
 
     def client_policies(self):
         """The installed client's default poll and retry policies: what every module run uses."""
-        poll, retry = self.utils()[0].PollPolicy(), self.utils()[0].RetryPolicy()
+        client = self.utils()[0]
+        poll, retry = client.PollPolicy(), client.RetryPolicy()
         return {'poll': {k: getattr(poll, k) for k in ('initial', 'factor', 'maximum')},
                 'retry': {k: getattr(retry, k) for k in ('max_attempts_rate_limited', 'retry_after_max', 'total_max')}}
 

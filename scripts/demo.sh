@@ -14,8 +14,7 @@ set -euo pipefail
 
 venv=${DEMO_VENV:-$VENV_ROOT/demo}
 if [ "$venv" = "$VENV_ROOT/demo" ]; then
-    py=$(find_python 3.12 3.13 3.11)
-    ensure_venv demo "${py:-$(command -v python3)}" "$REQ_DIR/demo.txt"
+    ensure_demo_venv
 fi
 [ -x "$venv/bin/ansible-playbook" ] || die "$venv has no ansible-playbook"
 
@@ -56,7 +55,7 @@ echo "Installed $(basename "$work"/dist/*.tar.gz) into a scratch collections pat
 
 if [ -z "${IONOS_API_URL:-}" ]; then
     export IONOS_USERNAME=demo@example.com
-    IONOS_PASSWORD=$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(18))')
+    IONOS_PASSWORD=$(random_secret 18)
     export IONOS_PASSWORD
     unset IONOS_TOKEN IONOS_CONTRACT_NUMBER
     start_emulator "$venv/bin/python" "$work/emulator" --username="$IONOS_USERNAME" --password="$IONOS_PASSWORD"

@@ -79,8 +79,8 @@ control_url=
 if [ "$mode" != api ]; then
     # Credentials only this emulator instance knows.
     user=integration@example.com
-    password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
-    token=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+    password=$(random_secret 18)
+    token=$(random_secret 32)
     start_emulator "$venv/bin/python" "$state" --username="$user" --password="$password" --token="$token"
     IONOS_API_URL=$EMULATOR_URL
     unset IONOS_CONTRACT_NUMBER

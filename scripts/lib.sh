@@ -131,6 +131,18 @@ ensure_core_venv() {
     seed_get_pip "$VENV_ROOT/$1/bin/python"
 }
 
+# The demo's venv: ansible-core and requests only, on any Python the collection supports.
+ensure_demo_venv() {
+    local py
+    py=$(find_python 3.12 3.13 3.11)
+    ensure_venv demo "${py:-$(command -v python3)}" "$REQ_DIR/demo.txt"
+}
+
+# random_secret N: N random bytes, URL-safe: a credential only this run knows.
+random_secret() {
+    python3 -c 'import secrets, sys; print(secrets.token_urlsafe(int(sys.argv[1])))' "$1"
+}
+
 # galaxy-importer gets a venv of its own: it pins attrs<24, which the tools venv cannot hold.
 ensure_importer_venv() {
     ensure_venv importer "$(find_python 3.12 3.13)" "$REQ_DIR/importer.txt" "$REQ_DIR/importer-constraints.txt"
@@ -144,7 +156,7 @@ ensure_all_venvs() {
     ensure_core_venv core219 3.11 & pids+=($!)
     ensure_core_venv core220 3.13 & pids+=($!)
     ensure_importer_venv & pids+=($!)
-    ensure_venv demo "$(find_python 3.12 3.13 3.11)" "$REQ_DIR/demo.txt" & pids+=($!)
+    ensure_demo_venv & pids+=($!)
     for p in "${pids[@]}"; do wait "$p" || die "setting up the virtual environments failed"; done
     local v
     for v in tools core219 core220; do echo "$v: $("$VENV_ROOT/$v/bin/ansible" --version | sed -n 1p)"; done

@@ -58,7 +58,7 @@ molecule_step() {
     # The emulator password is chosen here, so that the secret scan knows it.
     local home password status=0
     home=$(mktemp -d)
-    password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+    password=$(random_secret 18)
     write_secrets molecule "emulator password=$password"
     venv tools env ANSIBLE_HOME="$home" ANSIBLE_NOCOLOR=1 PY_COLORS=0 ANSIBLE_VERBOSITY=3 \
         MOLECULE_EMULATOR_PASSWORD="$password" molecule test --scenario-name default || status=$?

@@ -46,9 +46,8 @@ def _flags(options):
 class Emulator:
     """A running emulator; a context manager that starts and stops it."""
 
-    def __init__(self, start_timeout=30, python=None, **options):
+    def __init__(self, python=None, **options):
         self.options = options
-        self.start_timeout = start_timeout
         self.python = python or sys.executable
         self.username = options.get("username", "emulator-user")
         self.password = options.get("password", "emulator-password")
@@ -64,7 +63,7 @@ class Emulator:
         lines = []
         reader = threading.Thread(target=lambda: lines.append(self.process.stdout.readline()), daemon=True)
         reader.start()
-        reader.join(self.start_timeout)
+        reader.join(30)  # seconds: generous, a loaded 2-core machine starts Python slowly
         line = lines[0].decode("utf-8").strip() if lines else ""
         if not line:
             self.stop()
@@ -195,16 +194,20 @@ class Emulator:
         if status != 202:
             raise EmulatorError("creating %s: %s %s" % (name, status, body))
         if wait:
-            self.wait_until(lambda: all(unit["state"] == "AVAILABLE" for unit in self.units()))
+            self.wait_all_available()
         return body, response_headers
 
-    def unit_state(self, unit_id, headers=None):
+    def wait_all_available(self, timeout=30):
+        """Until every unit of the emulator is AVAILABLE."""
+        self.wait_until(lambda: all(unit["state"] == "AVAILABLE" for unit in self.units()), timeout=timeout)
+
+    def unit_state(self, unit_id):
         """The unit's metadata.state through the API, or the HTTP status when it cannot be read."""
-        status, _headers, body = self.api("GET", "/backupunits/" + unit_id, headers=headers)
+        status, _headers, body = self.api("GET", "/backupunits/" + unit_id)
         return body["metadata"]["state"] if status == 200 else status
 
-    def wait_for_state(self, unit_id, wanted, headers=None, timeout=30):
-        return self.wait_until(lambda: self.unit_state(unit_id, headers) == wanted, timeout=timeout)
+    def wait_for_state(self, unit_id, wanted, timeout=30):
+        return self.wait_until(lambda: self.unit_state(unit_id) == wanted, timeout=timeout)
 
     def wait_until(self, predicate, timeout=30, interval=0.02):
         """Poll predicate() until it is truthy; return its value or raise after timeout seconds."""

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import collections
+import itertools
 import json
 import subprocess
 import sys
@@ -35,17 +36,17 @@ class PlaybookRunner:
     def __init__(self, collections_path, workdir):
         self.collections_path = collections_path
         self.workdir = workdir
-        self.count = 0
+        self.home = workdir / "home"          # the runs' ANSIBLE_HOME
+        self.file_numbers = itertools.count(1)  # every file written here gets a number of its own
 
     def __call__(self, text, extra_vars=None, verbosity=0, diff=False, env=None, args=(), timeout=600):
-        self.count += 1
-        path = self.workdir / ("playbook_%d.yml" % self.count)
+        path = self.workdir / ("playbook_%d.yml" % next(self.file_numbers))
         path.write_text(text)
         command = [tool("ansible-playbook"), "-i", "localhost,", "-c", "local", str(path)] + list(args)
         command += (["-e", json.dumps(extra_vars)] if extra_vars else []) + (["--diff"] if diff else [])
         command += ["-" + "v" * verbosity] if verbosity else []
         # clean_env: nothing from the caller's shell may redirect the modules to another API.
-        run_env = clean_env(ANSIBLE_COLLECTIONS_PATH=self.collections_path, ANSIBLE_HOME=str(self.workdir / "home"),
+        run_env = clean_env(ANSIBLE_COLLECTIONS_PATH=self.collections_path, ANSIBLE_HOME=str(self.home),
                             ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
                             ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
                             **(env or {}))
@@ -56,7 +57,7 @@ class PlaybookRunner:
 
     def tasks(self, tasks, emu=None, names=None, **options):
         names = names or [task["register"] for task in tasks if "register" in task]
-        saved = self.workdir / ("registered_%d.json" % (self.count + 1))
+        saved = self.workdir / ("registered_%d.json" % next(self.file_numbers))
         save = {"name": "Save what the tasks registered", "ansible.builtin.copy": {
             "dest": str(saved), "mode": "0600",
             "content": "{{ {%s} | ansible.builtin.to_json }}" % ", ".join("'%s': %s" % (n, n) for n in names)}}

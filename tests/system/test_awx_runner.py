@@ -100,7 +100,6 @@ def test_credential_type_defines_the_module_environment():
     assert sorted(inject({name: "<%s>" % name for name in FIELDS}).values()) == sorted("<%s>" % name for name in FIELDS)
 
 
-@pytest.mark.skipif(not DEMO_PLAYBOOK.is_file(), reason="demo/demo.yml is not there")
 def test_demo_playbook_runs_with_a_token_credential(private_emulator, collection_path, tmp_path):
     emu = private_emulator
     injected = inject({"api_url": emu.url, "token": emu.token})

@@ -19,8 +19,9 @@ import collections
 import json
 import re
 import socket
+from urllib.parse import urlsplit
 
-from reliability.helpers import new_password
+from reliability.helpers import module_defaults, new_password
 from reliability.misbehaving_server import HUGE_BODY_BYTES, MisbehavingServer
 
 FIRST_CONTRACT = 7000
@@ -114,14 +115,14 @@ def closed_port():
 
 
 def case_task(case, register, contract, emu, misbehaving, port):
-    options = {"api_url": emu.url, "username": emu.username, "password": emu.password, "contract_number": contract}
+    options = {"contract_number": contract}
     for key, value in case.connection.items():
         if isinstance(value, str) and value.startswith("{misbehaving:"):
             value = misbehaving.url(value[len("{misbehaving:"):-1])
         elif isinstance(value, str):
-            value = value.replace("{closed_port}", str(port)).replace("{emulator_port}", emu.url.split(":")[2].split("/")[0])
+            value = value.replace("{closed_port}", str(port)).replace("{emulator_port}", str(urlsplit(emu.url).port))
         options[key] = value
-    task = {"name": "Bad input: " + case.id, "module_defaults": {"group/ionoscloud.backup.all": options}}
+    task = {"name": "Bad input: " + case.id, "module_defaults": module_defaults(emu, **options)}
     if case.module != "role":
         return dict(task, register=register, ignore_errors=True, **{"ionoscloud.backup." + case.module: case.options})
     return dict(task, block=[

@@ -17,7 +17,6 @@ file left under ANSIBLE_HOME are scanned for the credentials, passwords and SSO 
 
 from __future__ import annotations
 
-import base64
 import collections
 import json
 import random
@@ -93,7 +92,6 @@ def test_chaos_run_converges_without_failures_duplicates_or_losses(tmp_path, run
     passwords = {host: {"first": new_password("Chaos1"), "second": new_password("Chaos2")} for host in HOSTS}
     results_dir = tmp_path / "results"
     results_dir.mkdir()
-    ansible_home = tmp_path / "home"   # run_playbook's ANSIBLE_HOME
     inventory = tmp_path / "chaos_inventory.ini"
     inventory.write_text("[chaos]\n%s\n\n[chaos:vars]\nansible_connection=local\n" % "\n".join(HOSTS))
 
@@ -105,7 +103,7 @@ def test_chaos_run_converges_without_failures_duplicates_or_losses(tmp_path, run
             extra_vars={"chaos_passwords": passwords},
             verbosity=3,
             args=("-i", str(inventory), "--forks", str(len(HOSTS))),
-            env={"ANSIBLE_LOCAL_TEMP": str(ansible_home / "tmp"), "ANSIBLE_REMOTE_TEMP": str(ansible_home / "remote_tmp")},
+            env={"ANSIBLE_LOCAL_TEMP": str(run_playbook.home / "tmp"), "ANSIBLE_REMOTE_TEMP": str(run_playbook.home / "remote_tmp")},
             timeout=900,
         )
         emu.configure(chaos=None)
@@ -167,12 +165,12 @@ def test_chaos_run_converges_without_failures_duplicates_or_losses(tmp_path, run
     # -- nothing secret in the -vvv output, the emulator log or the files left behind ----------
     assert len(sso_tokens) >= 2 * len(HOSTS)
     secrets = {"api password": emu.password, "api token": emu.token,
-               "basic authorization": base64.b64encode(("%s:%s" % (emu.username, emu.password)).encode()).decode()}
+               "basic authorization": emu.auth_header()["Authorization"].split(" ", 1)[1]}
     secrets.update(("sso token %d" % number, token) for number, token in enumerate(sso_tokens))
     secrets.update(("%s %s password" % (host, which), value)
                    for host, pair in passwords.items() for which, value in pair.items())
     sources = {"ansible-playbook output": result.output, "emulator log": json.dumps(log)}
-    sources.update((str(path), path.read_text(errors="replace")) for root in (results_dir, ansible_home)
+    sources.update((str(path), path.read_text(errors="replace")) for root in (results_dir, run_playbook.home)
                    for path in root.rglob("*") if path.is_file() and not path.is_symlink())
     leaks = [(label, source) for label, secret in secrets.items() for source, text in sources.items()
              if secret in text or quote(secret, safe="") in text]

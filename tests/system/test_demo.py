@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from harness import Emulator  # tests/mock_api is on sys.path (see conftest.py)
-from reliability.helpers import REPO_ROOT, WRITE_METHODS, clean_env, parse_recap
+from reliability.helpers import REPO_ROOT, clean_env, parse_recap, writes
 
 DEMO_UNIT = "ansible-demo-backupunit"
 DEMO_TASKS = [task["name"] for task in yaml.safe_load((REPO_ROOT / "demo" / "demo.yml").read_text())[0]["tasks"]]
@@ -86,10 +86,9 @@ def test_demo_uses_the_api_named_by_IONOS_API_URL_and_starts_no_emulator():
         [token] = emu.sso_tokens()
         assert token not in output
 
-        calls = [(entry["method"], entry["path"].split("/cloudapi/v6", 1)[1]) for entry in emu.log()]
-        writes = [method for method, _path in calls if method in WRITE_METHODS]
-        assert writes in (["POST", "PUT", "DELETE"], ["POST", "PATCH", "DELETE"]), calls
-        assert any(path.endswith("/ssourl") for _method, path in calls), calls
+        log = emu.log()
+        assert [entry["method"] for entry in writes(log)] in (["POST", "PUT", "DELETE"], ["POST", "PATCH", "DELETE"]), log
+        assert any(entry["path"].endswith("/ssourl") for entry in log), log
         assert emu.units() == []
 
 

@@ -38,7 +38,7 @@ def test_a_write_whose_answer_is_lost_is_read_back_not_sent_again(provisioning_d
                          "register": "after_create"})
         _result, registered = run_tasks(tasks, emu)
 
-        emu.wait_until(lambda: all(unit["state"] == "AVAILABLE" for unit in emu.units()), timeout=15)
+        emu.wait_all_available(timeout=15)
         sent = {method: [entry["status"] for entry in emu.log() if entry["method"] == method]
                 for method in ("POST", "PATCH", "DELETE")}
         units = [(unit["name"], unit["email"], unit["password_sha256"]) for unit in emu.units()]

@@ -55,12 +55,11 @@ def test_self_signed_certificate_refused_by_default_accepted_with_ca_path_or_wit
     cert_path, key_path = write_self_signed_certificate(tmp_path)
     with Emulator(provisioning_delay=0.05, tls_cert=str(cert_path), tls_key=str(key_path)) as emu:
         assert emu.url.startswith("https://127.0.0.1:"), emu.url
-        connection = module_defaults(emu)["group/ionoscloud.backup.all"]
 
         def task(register, module, options, **connection_options):
             return {"name": register, "ionoscloud.backup." + module: options, "register": register,
                     "ignore_errors": True,
-                    "module_defaults": {"group/ionoscloud.backup.all": dict(connection, **connection_options)}}
+                    "module_defaults": module_defaults(emu, **connection_options)}
 
         emu.clear_log()
         result, results = run_tasks([

@@ -5,9 +5,8 @@
 from harness import Emulator, request_id_of
 
 
-def request_status(emu, location_or_id):
-    request_id = request_id_of(location_or_id) if "/" in location_or_id else location_or_id
-    status, _headers, body = emu.api("GET", "/requests/%s/status" % request_id)
+def request_status(emu, location):
+    status, _headers, body = emu.api("GET", "/requests/%s/status" % request_id_of(location))
     assert status == 200, body
     return body["metadata"]["status"]
 

@@ -216,11 +216,14 @@ def install_fake_api(monkeypatch):
     return api
 
 
+# The connection options every faked client and module run starts from.
+CONNECTION = dict(api_url=FakeApi.BASE, username='alice', password=API_PASSWORD)
+
+
 def client_factory(clock):
     def make(*script, **kwargs):
         session = ScriptedSession(*script)
-        options = dict(api_url=FakeApi.BASE, username='alice', password=API_PASSWORD,
-                       session=session, sleep=clock.sleep, clock=clock, jitter=lambda: 1.0)
+        options = dict(CONNECTION, session=session, sleep=clock.sleep, clock=clock, jitter=lambda: 1.0)
         return _client.ApiClient(**dict(options, **kwargs)), session
     return make
 
@@ -246,7 +249,7 @@ def module_runner(monkeypatch, fake_api):
 
     def make_runner(main, secrets=(), check=None):
         def run(**args):
-            with patch_module_args(dict(dict(api_url=FakeApi.BASE, username='alice', password=API_PASSWORD), **args)):
+            with patch_module_args(dict(CONNECTION, **args)):
                 with pytest.raises(ModuleExit) as caught:
                     main()
             outcome = caught.value

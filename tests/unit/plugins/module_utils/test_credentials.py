@@ -24,9 +24,9 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.ionoscloud.backup.plugins.module_utils import _common
 from ansible_collections.ionoscloud.backup.plugins.module_utils._client import ApiClient, ApiError, IonosError
 from ansible_collections.ionoscloud.backup.plugins.modules import backupunit, backupunit_info
-from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import ModuleExit, ScriptedSession, api_error
+from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import API_PASSWORD, FakeApi, ModuleExit, ScriptedSession, api_error
 
-BASE = 'https://api.example.test/cloudapi/v6'
+BASE = FakeApi.BASE
 HEAD = 'Tok3nHeadPart'
 TAIL = 'S3cretTailPart'
 # Every C0 control character and DEL, named for the test ids.
@@ -66,7 +66,7 @@ class FakeModule:
 
 
 VARIABLES = {'token': 'IONOS_TOKEN', 'username': 'IONOS_USERNAME', 'password': 'IONOS_PASSWORD'}
-GOOD = {'token': None, 'username': 'alice', 'password': 's3cret-pw'}
+GOOD = {'token': None, 'username': 'alice', 'password': API_PASSWORD}
 
 
 def refused(option, value):
@@ -113,7 +113,7 @@ def test_clean_credentials_build_a_client(credentials, authorization):
 def test_a_refused_username_is_masked_in_the_real_module_result(capsys):
     # Through AnsibleModule.fail_json itself: the invocation that -vvv shows holds no part of the value.
     value = split_secret('\n')
-    params = dict(api_url=BASE, username=value, password='s3cret-pw')
+    params = dict(api_url=BASE, username=value, password=API_PASSWORD)
     if 'inject_invocation' in PASS_VARS:
         # ansible-core 2.21 adds the invocation only when the controller asks, as it does by default.
         params['_ansible_inject_invocation'] = True
