@@ -5,7 +5,7 @@
 
 """The backup unit resource: every behaviour the backupunit* modules share, in one place.
 
-Modules construct BackupUnitResource(module) and call one method: present(), absent(),
+Modules construct BackupUnitResource(module) and call one method: converge_one(), converge(),
 info() or sso_url(). Those end the module run (exit_json / fail_json).
 """
 
@@ -17,9 +17,11 @@ import re
 from urllib.parse import quote
 
 from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
+    DEFAULT_API_URL,
     AnswerLost,
     ApiError,
     IonosError,
+    RequestFailed,
     TransportError,
     WaitTimeout,
     request_id_from_url,
@@ -30,11 +32,12 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._common import (
 )
 
 COLLECTION_PATH = '/backupunits'
+CONTRACTS_PATH = '/contracts'
 # depth=1 is the lowest depth at which list items carry their properties and metadata.
 LIST_DEPTH = 1
-# How often a POST/PATCH whose answer was lost may be sent in all, each resend after a read-back
-# proved the last one was not applied, so it can never duplicate a unit. Five keeps a task alive
-# through a burst of faults (about one lost answer in ten under the chaos suite's 15 % faults).
+# How often a POST/PATCH whose answer was lost may be sent in all. Each resend follows a read-back
+# that proved the last one was not applied, so it can never duplicate a unit, and a pause that
+# grows as the client's retry backoff does, within wait_timeout.
 MAX_WRITE_ATTEMPTS = 5
 # Shown in diffs instead of a password: the API never returns one, and it must never be printed.
 PASSWORD_BEFORE = '<write-only: current value not readable>'
@@ -77,6 +80,45 @@ def email_problem(email):
     if EMAIL_RE.fullmatch(email):
         return None
     return 'email %r is not a valid email address (expected name@domain)' % email
+
+
+def same_email(wanted, current):
+    """Emails compare without regard to case, as the vendor's Terraform provider compares them
+    (DiffSuppressFunc DiffToLower), so an address the API stores in another case is no change."""
+    return (wanted or '').lower() == (current or '').lower()
+
+
+def name_problem(name):
+    """Why `name` cannot name a unit (one line), or None.
+
+    The API documents no rules for names beyond "alphanumeric characters only", which it does not
+    enforce (units named with inner spaces exist). A name becomes part of the unit's backup login,
+    <contract number>-<name>, so whitespace around it would be a login nobody can type, and an
+    empty name is always a mistake (an unset variable), never a wildcard.
+    """
+    if not name.strip():
+        return 'name must not be empty'
+    if name != name.strip():
+        return 'name %r has whitespace before or after it; remove it (the name becomes part of the ' \
+               'backup login <contract number>-<name>)' % name
+    return None
+
+
+def spec_problem(spec, password_option='password'):
+    """Why the declared unit `spec` cannot be converged (one line), or None: checked before any request.
+
+    Its name is checked apart, by name_problem(), since backupunit may name the unit by id alone.
+    """
+    if spec['state'] != 'present':      # only state=present sends an email or a password
+        return None
+    if spec.get('email') is not None:
+        problem = email_problem(spec['email'])
+        if problem:
+            return problem
+    if spec['update_password'] == 'always' and not spec.get('password'):
+        return 'update_password is always but %s is missing or empty, so nothing would be set; give the new ' \
+               'password, or use update_password: on_create' % password_option
+    return None
 
 
 class Plan:
@@ -131,9 +173,9 @@ def plan_unit(spec, unit, password_option='password', purged=False):
                     diff=dict(before={}, after=dict(wanted, password=PASSWORD_AFTER)))
     current = unit_properties(unit)
     changes = {}
-    if spec.get('email') is not None and spec['email'] != current.get('email'):
+    if spec.get('email') is not None and not same_email(spec['email'], current.get('email')):
         changes['email'] = spec['email']
-    if spec['update_password'] == 'always' and spec.get('password'):
+    if spec['update_password'] == 'always' and spec.get('password'):     # spec_problem refuses it empty
         changes['password'] = spec['password']
     if not changes:
         return Plan(name, None, unit)
@@ -143,14 +185,6 @@ def plan_unit(spec, unit, password_option='password', purged=False):
         before['password'] = PASSWORD_BEFORE
         after['password'] = PASSWORD_AFTER
     return Plan(name, 'update', unit, body=changes, diff=dict(before=before, after=after))
-
-
-def _check_email(spec):
-    """Reject an email the API would store although no report could reach it, before any request."""
-    if spec['state'] == 'present' and spec.get('email') is not None:     # only state=present sends it
-        problem = email_problem(spec['email'])
-        if problem:
-            raise IonosError(problem)
 
 
 def public_unit(unit):
@@ -170,15 +204,40 @@ class BackupUnitResource:
         self.module = module
         self.client = client if client is not None else client_from_module(module)
         self.changed = False
+        # The contract the API acts on, when known: it makes each returned unit's `login`.
+        self.contract_number = module.params.get('contract_number')
         # Set once the single GET answered a stale unit (#641): later reads of the run use the list.
         self.single_get_is_stale = False
 
     # ---- reads (usable on their own, e.g. by info modules) ---------------------------
 
     def list(self):
-        """Every backup unit of the contract, with properties and metadata (one request)."""
-        body = self.client.get(COLLECTION_PATH, depth=LIST_DEPTH) or {}
+        """Every backup unit of the contract, with properties and metadata (one request).
+
+        The collection always exists, so a 404 means that api_url does not point at the API.
+        """
+        try:
+            body = self.client.get(COLLECTION_PATH, depth=LIST_DEPTH) or {}
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            raise ApiError('%s %s: %s' % (exc.method, exc.url, exc.message), status=404, code=exc.code,
+                           method=exc.method, url=exc.url,
+                           hint='no backup-unit API answers there: api_url must be the Cloud API v6 base URL, '
+                                'like %s, or the host alone; got %s' % (DEFAULT_API_URL, self.client.base_url))
         return [item for item in body.get('items') or [] if isinstance(item, dict)]
+
+    def read_contract_number(self):
+        """The number of the contract the API acts on, from one GET /contracts (None if it names none).
+
+        Without X-Contract-Number the API answers for the user's own contract; several contracts
+        in the answer leave it open which one that is, so none is picked.
+        """
+        body = self.client.get(CONTRACTS_PATH, depth=LIST_DEPTH) or {}
+        contracts = body.get('items') if isinstance(body.get('items'), list) else [body]
+        numbers = {(contract.get('properties') or {}).get('contractNumber')
+                   for contract in contracts if isinstance(contract, dict)} - {None}
+        return numbers.pop() if len(numbers) == 1 else None
 
     def get(self, unit_id):
         """The unit with this id, or None when it does not exist (one request).
@@ -214,12 +273,8 @@ class BackupUnitResource:
 
     # ---- module entry points ----------------------------------------------------------
 
-    def present(self):
-        """Create the unit named `name`, or bring its email (and maybe password) in line."""
-        self._run(self._converge_one)
-
-    def absent(self):
-        """Delete the unit named `name` if it exists."""
+    def converge_one(self):
+        """Exit with the unit named `name` (or with `id`) in its declared state (the backupunit module)."""
         self._run(self._converge_one)
 
     def converge(self):
@@ -246,6 +301,8 @@ class BackupUnitResource:
                 units = [unit for unit in self.list() if unit_properties(unit).get('name') == params['name']]
             else:
                 units = self.list()
+            if units and self.contract_number is None:
+                self._learn_contract_number()
             # These dicts are fresh from the API and used only here, so the password is dropped in
             # place: a deep copy per unit would cost more than the rest of a 10,000-unit run.
             for unit in units:
@@ -290,10 +347,17 @@ class BackupUnitResource:
 
     def _converge_one(self):
         params = self.module.params
-        spec = dict(name=params['name'], email=params.get('email'), password=params.get('backupunit_password'),
+        spec = dict(name=params.get('name'), email=params.get('email'), password=params.get('backupunit_password'),
                     update_password=params['update_password'], state=params['state'])
-        _check_email(spec)
-        plan = plan_unit(spec, self.find(name=spec['name']), password_option='backupunit_password')
+        label = 'backup unit %r' % spec['name'] if spec['name'] is not None else 'backup unit with id %r' % params['id']
+        problem = spec_problem(spec, password_option='backupunit_password')
+        if problem:
+            raise IonosError('%s: %s' % (label, problem))
+        if params.get('id') is None:
+            unit = self.find(name=spec['name'])
+        else:
+            unit = self._by_id(params['id'], spec)
+        plan = plan_unit(spec, unit, password_option='backupunit_password')
         if self.module.check_mode:
             self.changed = plan.action is not None
             return self._result(plan.predicted(params['wait']), plan.diff)
@@ -304,25 +368,43 @@ class BackupUnitResource:
                 self.changed = plan.changed
         unit = plan.answered
         if params['wait'] and plan.needs_wait:
-            unit = self._wait(plan.unit_id, plan.location, gone=plan.action == 'delete', answered=plan.answered)
+            unit = self._wait(plan)
         return self._result(plan.unit if plan.action == 'delete' else unit, plan.diff)
+
+    def _by_id(self, unit_id, spec):
+        """The unit with `unit_id` (None when absent and state=absent); names `spec` after it."""
+        unit = self.get(unit_id)
+        if unit is None:
+            if spec['state'] == 'present':
+                raise IonosError('no backup unit has id %r; to create a unit, give its name instead (the API '
+                                 'assigns the id)' % unit_id)
+            spec['name'] = unit_id      # for messages only: nothing will be sent
+            return None
+        found = unit_properties(unit).get('name')
+        if spec['name'] is not None and spec['name'] != found:
+            raise IonosError('backup unit %s is named %r, not %r; a unit cannot be renamed' % (unit_id, found, spec['name']))
+        spec['name'] = found
+        return unit
 
     def _converge_list(self):
         params = self.module.params
         specs = params['units']
+        if params['purge'] and not any(spec['state'] == 'present' for spec in specs):
+            raise IonosError(
+                'refusing to purge: the list of units %s, so purge would delete every backup unit of the contract and all of '
+                'their backups (an empty list is often a variable that did not load); nothing was changed. List '
+                'the units to keep, or delete units by name with state: absent'
+                % ('is empty' if not specs else 'declares no unit with state: present'))
         names = [spec['name'] for spec in specs]
         duplicates = sorted(name for name, count in collections.Counter(names).items() if count > 1)
         if duplicates:
             raise IonosError('these backup unit names are listed more than once: %s; each unit must appear once'
                              % ', '.join(duplicates))
-        for spec in specs:
+        for index, spec in enumerate(specs):
             spec['update_password'] = spec.get('update_password') or params['update_password']
-            if not spec['name'].strip():
-                raise IonosError('units: a name must not be empty')
-            try:
-                _check_email(spec)
-            except IonosError as exc:
-                raise IonosError('backup unit %r: %s' % (spec['name'], exc))
+            problem = name_problem(spec['name']) or spec_problem(spec)
+            if problem:
+                raise IonosError('units[%d] %r: %s' % (index, spec['name'], problem))
 
         existing = self.list()
         by_name = {}
@@ -353,7 +435,8 @@ class BackupUnitResource:
                                    self.client.deadline(params['wait_timeout']))
         self.changed = any(plan.changed for plan in plans)
 
-        result = dict(changed=self.changed,
+        summary = _summary(plans, [] if params['purge'] else undeclared, self.module.check_mode)
+        result = dict(changed=self.changed, msg=summary,
                       backupunits=[self._plan_result(plan) for plan in plans],
                       undeclared=[self._public(unit) for unit in undeclared],
                       purged=[plan.name for plan in plans if plan.purged])
@@ -363,8 +446,8 @@ class BackupUnitResource:
         failed = [plan for plan in plans if plan.error is not None]
         if failed:
             result['failed'] = True
-            result['msg'] = '%d of %d backup units failed: %s' % (
-                len(failed), len(plans), '; '.join('%r: %s' % (plan.name, plan.error) for plan in failed))
+            result['msg'] = '%d of %d backup units failed: %s. The others: %s' % (
+                len(failed), len(plans), '; '.join('%r: %s' % (plan.name, plan.error) for plan in failed), summary)
         return result
 
     def _plan_result(self, plan):
@@ -395,7 +478,18 @@ class BackupUnitResource:
         else:
             self._send_delete(plan)
 
+    def _pause_before_resend(self, attempt, lost, deadline):
+        """Pause before sending a write again (its answer was lost, and it proved not applied): as long as
+        the client's retry backoff after `attempt` sends, or raise the loss when that would pass `deadline`."""
+        if attempt == MAX_WRITE_ATTEMPTS:
+            raise lost.cause or lost
+        delay = self.client.backoff(attempt)
+        if self.client.clock() + delay > deadline:
+            raise lost.cause or lost
+        self.client.sleep(delay)
+
     def _send_create(self, plan):
+        deadline = self.client.deadline(self.module.params['wait_timeout'])
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
             try:
                 response = self.client.post(COLLECTION_PATH, {'properties': plan.body})
@@ -406,8 +500,7 @@ class BackupUnitResource:
                 unit = self.find(name=plan.name)
                 if unit is not None:
                     break
-                if attempt == MAX_WRITE_ATTEMPTS:
-                    raise lost.cause or lost
+                self._pause_before_resend(attempt, lost, deadline)
         plan.changed = True     # from here on a failure still reports the change made
         if not isinstance(unit, dict) or not unit.get('id'):
             raise IonosError('the API accepted the new backup unit %r but returned no id' % plan.name)
@@ -417,10 +510,11 @@ class BackupUnitResource:
         unit, changes = plan.unit, plan.body
         path = '%s/%s' % (COLLECTION_PATH, _path_part(unit['id']))
         response = None
+        deadline = self.client.deadline(self.module.params['wait_timeout'])
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
             try:
-                # Only what changes: the name is immutable and readOnly in today's PATCH schema
-                # (BackupUnitPropertiesPut), and no vendor client sends it (NOTES.md section 11).
+                # Only what changes: the name is immutable, readOnly in today's PATCH schema
+                # (BackupUnitPropertiesPut), and no vendor client sends it (docs/api-evidence.md).
                 response = self.client.patch(path, changes)
                 break
             except AnswerLost as lost:
@@ -430,8 +524,7 @@ class BackupUnitResource:
                     raise IonosError('backup unit %r disappeared while it was being updated' % plan.name)
                 if _applied_since(unit, now) or not _remaining_changes(now, changes):
                     break
-                if attempt == MAX_WRITE_ATTEMPTS:
-                    raise lost.cause or lost
+                self._pause_before_resend(attempt, lost, deadline)
                 unit, changes = now, _remaining_changes(now, changes)
         plan.changed = True
         plan.location = response.location if response is not None else None
@@ -445,9 +538,11 @@ class BackupUnitResource:
         try:
             plan.location = self.client.delete('%s/%s' % (COLLECTION_PATH, _path_part(unit_id))).location
         except ApiError as exc:
-            if exc.status != 404:   # a 404 here means a retried DELETE had already applied
-                self._settle_failed_delete(plan, exc)
             plan.needs_wait = False
+            if exc.status == 404 and exc.attempts == 1:
+                return      # gone before our DELETE arrived: someone else deleted it, no change of ours
+            if exc.status != 404:   # a 404 to a resent DELETE means an earlier one applied
+                self._settle_failed_delete(plan, exc)
         except TransportError as exc:
             self._settle_failed_delete(plan, exc)
             plan.needs_wait = False
@@ -481,45 +576,48 @@ class BackupUnitResource:
             if state in PENDING_STATES:
                 return None
             if state and state.startswith('FAILED'):
-                raise IonosError('backup unit %s is in state %s after a DELETE that failed: %s'
-                                 % (unit_id, state, error))
+                raise IonosError('%s is in state %s after a DELETE that failed: %s' % (_label(plan), state, error))
             raise error
 
-        what = 'backup unit %s to be deleted' % unit_id
+        what = '%s to be deleted' % _label(plan)
         if not api_says_deleting:   # else the error is the expected "being deleted", no news to the user
             what += ' (its DELETE failed: %s)' % error
         self.client.poll(check, self.client.deadline(self.module.params['wait_timeout']), what)
 
     # ---- helpers ---------------------------------------------------------------------
 
-    def _wait(self, unit_id, location, gone=False, answered=None):
-        """Wait for the write to finish; return the unit as it is then (None when gone).
+    def _wait(self, plan):
+        """Wait for the plan's write to finish; return the unit as it is then (None when gone).
 
-        A write the API `answered` with a settled unit (AVAILABLE, as reported since 2025) needs
-        no wait. Otherwise follows the request's status URL; when the API does not track it (404,
-        or no Location), polls the unit until it is AVAILABLE, or gone for a delete. A timeout
-        names the unit and the request either way: untracked is the real API's usual path, and
-        the request id is what IONOS support asks for.
+        A write the API answered with a settled unit (AVAILABLE, as today's API answers) needs no
+        wait. Otherwise follows the request's status URL; when the API does not track it (404, or
+        no Location), polls the unit until it is AVAILABLE, or gone for a delete. A timeout names
+        the unit and the request either way: the request id is what IONOS support asks for.
         """
-        if not gone and settled(answered):
-            return answered
+        gone = plan.action == 'delete'
+        if not gone and settled(plan.answered):
+            return plan.answered
         client = self.client
         deadline = client.deadline(self.module.params['wait_timeout'])
-        if location and client.wait_for_request(location, deadline):
-            return None if gone else self.get(unit_id)
+        try:
+            if plan.location and client.wait_for_request(plan.location, deadline):
+                return None if gone else self.get(plan.unit_id)
+        except RequestFailed as exc:
+            raise RequestFailed('%s: %s%s' % (_label(plan), exc.message, '' if gone else '. ' + NEXT_STEP_FAILED),
+                                request_id=exc.request_id)
 
         def check():
-            unit = self.get(unit_id)
+            unit = self.get(plan.unit_id)
             if gone:
                 return True if unit is None else None
             if unit is None:
-                raise IonosError('backup unit %s disappeared while waiting for it' % unit_id)
+                raise IonosError('%s disappeared while waiting for it' % _label(plan))
             if unit_state(unit) in FAILED_STATES:
-                raise IonosError('backup unit %s is in state %s' % (unit_id, unit_state(unit)))
+                raise IonosError(_failed_message(plan, unit_state(unit)))
             return unit if unit_state(unit) == 'AVAILABLE' else None
 
-        result = client.poll(check, deadline, 'backup unit %s to %s' % (
-            unit_id, 'be deleted' if gone else 'become AVAILABLE'), request_id=request_id_from_url(location))
+        result = client.poll(check, deadline, '%s to %s' % (_label(plan), 'be deleted' if gone else 'become AVAILABLE'),
+                             request_id=request_id_from_url(plan.location))
         return None if gone else result
 
     def _wait_for_all(self, plans, deadline):
@@ -538,10 +636,10 @@ class BackupUnitResource:
                 if plan.action == 'delete':
                     done = unit is None
                 elif unit is None:
-                    plan.error = 'backup unit %s disappeared while waiting for it' % unit_id
+                    plan.error = '%s disappeared while waiting for it' % _label(plan)
                     done = True
                 elif unit_state(unit) in FAILED_STATES:
-                    plan.error = 'backup unit %s is in state %s' % (unit_id, unit_state(unit))
+                    plan.error = _failed_message(plan, unit_state(unit))
                     done = True
                 else:
                     plan.answered = unit
@@ -566,16 +664,23 @@ class BackupUnitResource:
             self._add_login(unit)
         return unit
 
-    def _add_login(self, unit):
-        """Add `login`, the name the backup console and agents log in with, when it is known for free.
+    def _learn_contract_number(self):
+        """Set contract_number from the API, so that units carry their login without the user knowing it.
 
-        It is `<contract number>-<unit name>`; without contract_number, learning the number would
-        cost a GET /contracts, so the key is then absent.
+        The login is only a convenience, so a contract the API will not show costs a warning, not the run.
         """
-        contract = self.module.params.get('contract_number')
+        try:
+            self.contract_number = self.read_contract_number()
+        except IonosError as exc:
+            self.module.warn('units are returned without login: reading the contract number (GET %s) failed: %s; '
+                             'set contract_number to have it' % (CONTRACTS_PATH, exc))
+
+    def _add_login(self, unit):
+        """Add `login`, `<contract number>-<unit name>`, the name the backup console and agents log in
+        with, when the contract number is known."""
         name = unit_properties(unit).get('name')
-        if contract is not None and name:
-            unit['login'] = '%s-%s' % (contract, name)
+        if self.contract_number is not None and name:
+            unit['login'] = '%s-%s' % (self.contract_number, name)
 
     def _result(self, unit, diff):
         result = dict(changed=self.changed, backupunit=self._public(unit))
@@ -589,9 +694,10 @@ class BackupUnitResource:
         An empty name or id (an unset host variable, say) is a mistake, never a wildcard.
         """
         params = self.module.params
-        for key in ('name', 'id'):
-            if params.get(key) is not None and not params[key].strip():
-                raise IonosError('%s must not be empty' % key)
+        if params.get('name') is not None and name_problem(params['name']):
+            raise IonosError(name_problem(params['name']))
+        if params.get('id') is not None and not params['id'].strip():
+            raise IonosError('id must not be empty')
         if params.get('wait_timeout') is not None and params['wait_timeout'] < 0:
             raise IonosError('wait_timeout must be 0 or more seconds, got %s' % params['wait_timeout'])
 
@@ -604,6 +710,47 @@ class BackupUnitResource:
         if result.pop('failed', False):
             self.module.fail_json(**result)
         self.module.exit_json(**result)
+
+
+def _summary(plans, left_alone, check_mode):
+    """One line naming what the run did (or, in check mode, would do) to which unit.
+
+    Unchanged units are counted, not named: a long list would drown the changes.
+    """
+    done = collections.OrderedDict()
+    unchanged = 0
+    for plan in plans:
+        if plan.error is not None:
+            continue
+        if plan.action is None or not plan.changed:
+            unchanged += 1
+            continue
+        verb = 'would %s' % plan.action if check_mode else dict(create='created', update='updated',
+                                                                 delete='deleted')[plan.action]
+        if plan.purged:
+            verb += ' (undeclared, purged)'
+        done.setdefault(verb, []).append(plan.name)
+    parts = ['%s: %s' % (verb, ', '.join(names)) for verb, names in done.items()]
+    if unchanged or not parts:
+        parts.append('%d unchanged' % unchanged)
+    if left_alone:
+        parts.append('not declared, left alone: %s' % ', '.join(
+            str(unit_properties(unit).get('name')) for unit in left_alone))
+    return '; '.join(parts)
+
+
+# What a user can do about a unit in a FAILED state: the API says no more than the state.
+NEXT_STEP_FAILED = ('if the unit holds no backups you need, delete it (state: absent) and create it again; '
+                    'otherwise ask IONOS support about it, quoting its id')
+
+
+def _label(plan):
+    """The unit of `plan` as messages name it: its name, and its id once it has one."""
+    return 'backup unit %r%s' % (plan.name, ' (id %s)' % plan.unit_id if plan.unit_id else '')
+
+
+def _failed_message(plan, state):
+    return '%s is in state %s, and the API gives no reason; %s' % (_label(plan), state, NEXT_STEP_FAILED)
 
 
 def _path_part(value):

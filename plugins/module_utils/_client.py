@@ -22,7 +22,7 @@ import re
 import time
 import traceback
 import warnings
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 try:
     import requests
@@ -49,9 +49,11 @@ TRANSIENT_STATUSES = frozenset((500, 502, 503, 504))
 # What to fix, for errors whose cause is known. Keyed by HTTP status.
 HINTS = {
     400: 'the request was malformed; check the option values',
-    401: 'check username/password or token (IONOS_USERNAME, IONOS_PASSWORD, IONOS_TOKEN)',
+    401: 'check username/password or token (IONOS_USERNAME, IONOS_PASSWORD, IONOS_TOKEN); '
+         'accounts with 2-factor authentication must use a token, the API refuses their password',
     402: 'the contract does not allow this (trial access?); check contract_number and the contract',
-    403: 'the user lacks the privilege for this operation (backup units need "Manage backup units"), '
+    403: 'the user lacks the privilege: creating backup units needs "Create backup unit", and changing '
+         'or deleting a unit another user created needs a share of it with edit rights; '
          'or contract_number is not one of the user\'s contracts',
     422: 'the API rejected a value; fix the option named in the message',
     429: 'the API kept rate limiting; lower the request rate (fewer forks, throttle) and retry later',
@@ -60,21 +62,21 @@ HINTS = {
 _REQUEST_ID_RE = re.compile(r'/requests/([-A-Fa-f0-9]+)(?:/status)?/?$')
 # The value after Basic/Bearer, also where a library printed it escaped ('\\n', '\\x00' in a repr).
 _AUTH_HEADER_RE = re.compile(r'((?:Basic|Bearer)\s+)[A-Za-z0-9._~+/=\\-]+')
-# Where redaction cuts a credential into fragments: control characters and whitespace, where a
-# message can break it (a header error stops at a CR or LF; one-line messages fold whitespace).
-_FRAGMENT_SEPARATOR_RE = re.compile(r'[\x00-\x20\x7f\s]+')
+# What OpenSSL says when the server answers a TLS handshake in plain text (an http:// server).
+_PLAIN_HTTP_SERVER_RE = re.compile(r'WRONG_VERSION_NUMBER|RECORD_LAYER_FAILURE|packet length too long', re.I)
 
 
 def _secret_forms(secret):
-    """Every form in which `secret`, or part of it, can appear in a message.
+    """Every form in which the whole of `secret` can appear in a message.
 
-    The value itself, its escaped forms (a library's repr() of a header value) and every fragment
-    between control characters and whitespace: a message may show only the part before or after a
-    line break, or the value escaped, and each part of a credential is still secret.
+    The value itself, as repr() and unicode_escape print it, as JSON escapes it, and URL-encoded.
+    Never a fragment: masking every word of a passphrase would garble messages (a password
+    "my api key" would mask "api" in every URL), and control characters that could cut a
+    credential in a message are refused before any request (_common.credential_problem).
     """
-    forms = {secret, repr(secret)[1:-1], secret.encode('unicode_escape').decode('ascii')}
-    forms.update(fragment for fragment in _FRAGMENT_SEPARATOR_RE.split(secret) if fragment)
-    return forms
+    return {secret, repr(secret)[1:-1], secret.encode('unicode_escape').decode('ascii'),
+            json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+            quote(secret, safe=''), quote_plus(secret, safe='')}
 
 
 class IonosError(Exception):
@@ -87,7 +89,7 @@ class IonosError(Exception):
     kind = 'client'
 
     def __init__(self, message, status=None, code=None, request_id=None, hint=None, method=None, url=None,
-                 transient=False):
+                 transient=False, attempts=1):
         message = ' '.join(str(message).split())    # one line, whatever the API or a library said
         super().__init__(message)
         self.message = message
@@ -98,6 +100,7 @@ class IonosError(Exception):
         self.method = method
         self.url = url
         self.transient = transient
+        self.attempts = attempts    # how many times the request was sent before this answer
 
     def __str__(self):
         return self.message + ('; ' + self.hint if self.hint else '')
@@ -204,12 +207,16 @@ class ApiResponse:
 
 
 def api_base_url(url):
-    """The API base URL to send requests to: `url`, completed with /cloudapi/v6 when it names only a host.
+    """The API base URL to send requests to, from `url` in any form the vendor's tools accept.
 
-    The vendor's Go SDK and Terraform document IONOS_API_URL as the host alone and append the path;
-    its Python SDK uses the value as given. One environment shared by both tools may hold either form.
+    A host without a scheme gets https:// (the Go SDK adds it too, and Terraform's docs show
+    IONOS_API_URL=api.ionos.com). A URL that names only a host gets /cloudapi/v6: the Go SDK and
+    Terraform document IONOS_API_URL as the host alone and append the path, while the Python SDK
+    uses the value as given, so one environment shared by both tools may hold either form.
     """
-    url = (url or DEFAULT_API_URL).rstrip('/')
+    url = (url or DEFAULT_API_URL).strip().rstrip('/')
+    if '://' not in url:
+        url = 'https://' + url
     if urlsplit(url).path in ('', '/'):
         url += urlsplit(DEFAULT_API_URL).path
     return url
@@ -372,6 +379,11 @@ class ApiClient:
                     headers={'Content-Type': 'application/json'} if body is not None else None,
                     timeout=self.timeout, verify=self.verify)
             except requests.exceptions.SSLError as exc:
+                if _PLAIN_HTTP_SERVER_RE.search(str(exc)):
+                    raise TransportError(
+                        '%s %s: the server answered in plain HTTP, not TLS; if it serves plain HTTP (an '
+                        'emulator on loopback, say), write http:// in api_url' % (method, self.redact(url)),
+                        method=method, url=url)
                 raise TransportError(
                     self.redact('TLS error talking to %s: %s. If the API uses a private CA, set ca_path '
                                 '(IONOS_CA_PATH) to its PEM bundle; validate_certs: false disables the '
@@ -385,7 +397,7 @@ class ApiClient:
                     raise AnswerLost(message + ' (the answer was lost; it may have been applied)',
                                      cause=TransportError(message, method=method, url=url),
                                      method=method, url=url)
-                delay = self._backoff(attempt)
+                delay = self.backoff(attempt)
                 if attempt >= policy.max_attempts or slept + delay > policy.total_max:
                     raise TransportError(message + ' (gave up after %d attempts)' % attempt,
                                          method=method, url=url, transient=True)
@@ -400,7 +412,7 @@ class ApiClient:
             if status == 429:
                 delay = parse_retry_after(response.headers.get('Retry-After'))
                 if delay is None:
-                    delay = self._backoff(attempt)
+                    delay = self.backoff(attempt)
                 else:
                     # 100-150 % of Retry-After: clients rejected together must not return together.
                     delay = min(delay, policy.retry_after_max) * (1.5 - self.jitter() / 2.0)
@@ -410,7 +422,7 @@ class ApiClient:
                     continue
                 raise self._api_error(response, method, url, attempts=attempt, transient=True)
             if status in TRANSIENT_STATUSES and idempotent:
-                delay = self._backoff(attempt)
+                delay = self.backoff(attempt)
                 if attempt < policy.max_attempts and slept + delay <= policy.total_max:
                     self.sleep(delay)
                     slept += delay
@@ -421,10 +433,10 @@ class ApiClient:
                 raise AnswerLost(str(cause) + ' (it may have been applied)', cause=cause,
                                  status=status, code=cause.code, method=method, url=url)
             if status >= 400:
-                raise self._api_error(response, method, url)
+                raise self._api_error(response, method, url, attempts=attempt)
             return ApiResponse(status, response.headers, self._json(response, method, url))
 
-    def _backoff(self, attempt):
+    def backoff(self, attempt):
         """Exponential delay for the given attempt (1-based), with jitter in [50 %, 100 %]."""
         policy = self.retry
         delay = min(policy.backoff_max, policy.backoff_initial * (2 ** (attempt - 1)))
@@ -451,7 +463,8 @@ class ApiClient:
         if attempts and attempts > 1:
             message += ' (after %d attempts)' % attempts
         return ApiError(self.redact(message), status=response.status_code, code=code,
-                        hint=HINTS.get(response.status_code), method=method, url=url, transient=transient)
+                        hint=HINTS.get(response.status_code), method=method, url=url, transient=transient,
+                        attempts=attempts or 1)
 
     # ---- waiting ---------------------------------------------------------------------
 

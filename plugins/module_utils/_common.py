@@ -22,6 +22,7 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     ApiClient,
+    api_base_url,
 )
 
 
@@ -81,7 +82,7 @@ def client_from_module(module):
     """An ApiClient for the module's connection options; fails the module on bad options.
 
     Checks happen before any request: the requests library, credentials (set, and free of control
-    characters and surrounding whitespace), timeout, api_url.
+    characters and surrounding whitespace), timeout, api_url. Warns about options that do nothing.
     """
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
@@ -106,19 +107,22 @@ def client_from_module(module):
     if params.get('timeout') is not None and params['timeout'] <= 0:
         module.fail_json(msg='timeout must be a positive number of seconds, got %s' % params['timeout'],
                          error={'kind': 'options', 'message': 'invalid timeout'})
-    api_url = params.get('api_url')
-    if api_url:
-        parts = urlsplit(api_url)
-        # Without a scheme, requests would only say "No connection adapters were found".
-        if parts.scheme.lower() not in ('http', 'https') or not parts.netloc:
-            module.fail_json(msg='api_url must start with https:// (or http://), like %s; got %s'
-                                 % (DEFAULT_API_URL, api_url),
-                             error={'kind': 'options', 'message': 'invalid api_url'})
+    api_url = api_base_url(params.get('api_url'))
+    parts = urlsplit(api_url)
+    if parts.scheme.lower() not in ('http', 'https') or not parts.netloc:
+        module.fail_json(msg='api_url must be an http:// or https:// URL like %s; got %s'
+                             % (DEFAULT_API_URL, params.get('api_url')),
+                         error={'kind': 'options', 'message': 'invalid api_url'})
+    if token and password and password != os.environ.get(CREDENTIAL_VARIABLES['password']):
+        # Given in the task, not inherited: likely meant for a backup unit, and it would do nothing.
+        module.warn('password is ignored because token is set: password is the API user\'s password for basic '
+                    'authentication, not a backup unit\'s (that is backupunit_password in backupunit, and '
+                    'units[].password in backupunits)')
     if not params.get('validate_certs', True):
         module.warn('validate_certs is false: the API certificate is not verified, so credentials can be '
                     'intercepted. Prefer ca_path with the CA bundle that signs the API certificate.')
     return ApiClient(
-        api_url=params.get('api_url'),
+        api_url=api_url,
         username=username,
         password=password,
         token=token,

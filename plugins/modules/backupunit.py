@@ -12,9 +12,9 @@ short_description: Create, update and delete IONOS Cloud backup units
 version_added: 1.0.0
 description:
   - Create, update or delete a backup unit of the IONOS Cloud API v6.
-  - The name identifies the unit. Names are unique per contract and cannot be changed; a unit
-    is never deleted and recreated to apply a change, because deleting a unit destroys all
-    of its backups.
+  - The name identifies the unit; an existing unit can also be addressed by its O(id), as the
+    vendor's module allows. Names are unique per contract and cannot be changed; a unit is never
+    deleted and recreated to apply a change, because deleting a unit destroys all of its backups.
   - An existing unit's email is changed in place. Its password is write-only in the API, so
     it is only set again when O(update_password=always).
 author:
@@ -24,24 +24,39 @@ options:
     description:
       - Name of the backup unit. Together with the contract number it forms the unit's login
         C(<contract number>-<name>).
+      - Required to create a unit. With O(id), it must be the unit's name, if given.
+      - The API documents no rules for names. A name that is empty, or that has whitespace before
+        or after it, is refused before any request.
     type: str
-    required: true
+  id:
+    description:
+      - ID of an existing backup unit, to update or delete it without knowing its name.
+      - With O(state=present), a unit with this ID must exist; a unit is created only by O(name).
+      - With O(state=absent), an ID that no unit has is no change.
+    type: str
+    version_added: 3.0.0
   email:
     description:
       - Address that receives the unit's service reports. It need not be the API user's address.
       - Must have the form C(name@domain); anything else fails the task before any request.
       - Left unchanged on an existing unit when not set.
+      - Compared without regard to case, as the vendor's Terraform provider compares it, so an
+        address that differs only in case is no change.
     type: str
     aliases: [backupunit_email]
   backupunit_password:
     description:
       - Password of the backup unit's login. Required to create a unit.
       - The API never returns it, so it cannot be compared; see O(update_password).
+      - Not to be confused with O(password), the API user's password for basic authentication.
+        (In M(ionoscloud.backup.backupunits) and the role, a unit's password is C(password).)
+        A task that sets O(password) together with O(token) gets a warning that O(password) is ignored.
     type: str
   update_password:
     description:
       - V(on_create) sets O(backupunit_password) only when the unit is created.
-      - V(always) sets it on every run, and the task then reports a change.
+      - V(always) sets it on every run, and the task then reports a change. It needs
+        O(backupunit_password): without it, or with an empty one, the task fails before any request.
     type: str
     choices: [always, on_create]
     default: on_create
@@ -100,6 +115,11 @@ EXAMPLES = r'''
     backupunit_password: "{{ vault_new_backupunit_password }}"
     update_password: always
 
+- name: Delete a unit known only by its ID (as the vendor's module allows)
+  ionoscloud.backup.backupunit:
+    id: 3f7a1c2e-93b4-4d6e-8a1f-5b2c9d0e7f61
+    state: absent
+
 - name: Share the connection options between tasks
   module_defaults:
     group/ionoscloud.backup.all:
@@ -141,7 +161,8 @@ backupunit:
         - The user name the backup console and the backup agents log in with, V(<contract number>-<unit name>).
         - Added by the module, not by the API, at no extra request.
         - Absent when O(contract_number) (E(IONOS_CONTRACT_NUMBER)) is not set, since learning the
-          contract number would cost another API request.
+          contract number would cost another API request. M(ionoscloud.backup.backupunit_info)
+          returns it without O(contract_number).
       type: str
       returned: when O(contract_number) is set and the unit exists
       sample: 31415926-webservers
@@ -191,7 +212,8 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._common import a
 def main():
     argument_spec = auth_argument_spec()
     argument_spec.update(
-        name=dict(type='str', required=True),
+        name=dict(type='str'),
+        id=dict(type='str'),
         email=dict(type='str', aliases=['backupunit_email']),
         backupunit_password=dict(type='str', no_log=True),
         update_password=dict(type='str', choices=['always', 'on_create'], default='on_create', no_log=False),
@@ -199,12 +221,8 @@ def main():
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=600),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    resource = BackupUnitResource(module)
-    if module.params['state'] == 'present':
-        resource.present()
-    else:
-        resource.absent()
+    module = AnsibleModule(argument_spec=argument_spec, required_one_of=[('name', 'id')], supports_check_mode=True)
+    BackupUnitResource(module).converge_one()
 
 
 if __name__ == '__main__':

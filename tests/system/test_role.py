@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ionoscloud.backup.backupunits role, run by ansible-playbook against the emulator.
 
-What only a real run proves: passwords never reach the output at any verbosity, and the role's
-variables reach the module. Its argument spec is proven by test_bad_input.py; the module's own
+What only a real run proves: passwords never reach the output at any verbosity, the role's
+variables (strings from -e included) reach the module, and the output names what the role did. Its argument spec is proven by test_bad_input.py; the module's own
 behaviour by tests/unit/plugins/modules/test_backupunits.py; the role's by the Molecule scenario
 (converge, idempotence, an absent entry with only a name, check-mode purge, one refused unit).
 """
@@ -60,3 +60,25 @@ def test_role_level_update_password_always_rotates_every_listed_unit(emulator, r
     stored = {unit["name"]: unit["password_sha256"] for unit in emulator.units()}
     assert stored == {unit["name"]: sha256(unit["password"]) for unit in rotated}
     assert [entry["method"] for entry in writes(emulator.log()) if entry["status"] == 202].count("PATCH") == 2
+
+
+def test_a_newcomer_sees_by_name_what_the_role_did_and_an_empty_purge_deletes_nothing(emulator, run_playbook):
+    for name in ("console-made", "web", "old"):
+        emulator.create_unit(name, wait=True)
+    # Only purge set, as -e sets it (a string), and the list forgotten: refused, nothing deleted.
+    refused = run_playbook(playbook(emulator, roles=["ionoscloud.backup.backupunits"]),
+                           extra_vars={"backupunits_purge": "true"})
+    assert refused.returncode != 0 and "refusing to purge: the list of units is empty" in refused.output
+    assert sorted(unit["name"] for unit in emulator.units()) == ["console-made", "old", "web"]
+
+    # An existing unit taken over with its name alone (no email, no password); "false" as a string means false.
+    units = [{"name": "console-made"}, {"name": "new-1", "email": "a@example.com", "password": new_password()},
+             {"name": "new-2", "email": "b@example.com", "password": new_password()}, {"name": "old", "state": "absent"}]
+    checked = run_playbook(role_play(emulator, units), extra_vars={"backupunits_purge": "true"}, args=["--check"])
+    done = run_playbook(role_play(emulator, units), extra_vars={"backupunits_purge": "false"})
+
+    assert checked.returncode == 0 and done.returncode == 0, checked.output + done.output
+    assert ('"msg": "would create: new-1, new-2; would delete: old; would delete (undeclared, purged): web; '
+            '1 unchanged"') in checked.output
+    assert '"msg": "created: new-1, new-2; deleted: old; 1 unchanged; not declared, left alone: web"' in done.output
+    assert sorted(unit["name"] for unit in emulator.units()) == ["console-made", "new-1", "new-2", "web"]

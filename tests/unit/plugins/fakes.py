@@ -104,6 +104,7 @@ class FakeApi:
         # DELETE or a PATCH gets the API's 422 "being deleted"; 0 deletes at once.
         self.delete_seconds = 0.0
         self.deleting = {}                  # unit id -> fake time its deletion completes
+        self.contract_number = 31721234     # the user's contract, as GET /contracts shows it
 
     def add_fault(self, method, path, *actions):
         self.faults.append((method, re.compile(path), list(actions)))
@@ -153,6 +154,8 @@ class FakeApi:
             if self.clock() >= due:
                 del self.deleting[unit_id]
                 self.units.pop(unit_id, None)
+        if not call.path.startswith('/cloudapi/v6/'):
+            return api_error(404, '309', 'Resource does not exist')
         path = call.path[len('/cloudapi/v6'):]
         match = re.match(r'^/requests/([-0-9a-f]+)/status$', path)
         if match:
@@ -162,6 +165,9 @@ class FakeApi:
             done = self.requests[match.group(1)] >= self.polls_until_done
             return FakeResponse(200, {'id': match.group(1), 'type': 'request-status', 'metadata': {
                 'status': self.request_outcome if done else 'RUNNING', 'message': self.request_message}})
+        if path == '/contracts' and call.method == 'GET':
+            return FakeResponse(200, {'type': 'contracts', 'items': [
+                {'type': 'contract', 'properties': {'contractNumber': self.contract_number, 'status': 'BILLABLE'}}]})
         if path == '/backupunits' and call.method == 'GET':
             return FakeResponse(200, {'id': 'backupunits', 'type': 'collection',
                                       'items': [self._public(u) for u in self.units.values()]})

@@ -85,9 +85,9 @@ def test_transient_statuses_are_retried_for_idempotent_methods(make_client, http
 
 def test_backoff_grows_exponentially_up_to_its_cap_with_jitter(make_client):
     client, dummy = make_client(retry=RetryPolicy(backoff_initial=0.5, backoff_max=4.0))
-    assert [client._backoff(n) for n in range(1, 7)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+    assert [client.backoff(n) for n in range(1, 7)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
     client.jitter = lambda: 0.0
-    assert client._backoff(3) == 1.0      # jitter scales into [50 %, 100 %] of the delay
+    assert client.backoff(3) == 1.0      # jitter scales into [50 %, 100 %] of the delay
 
 
 @pytest.mark.parametrize('answer, error, message', [
@@ -196,7 +196,8 @@ def test_api_error_is_one_line_with_status_code_message_and_hint(make_client, ht
                                                          {'errorCode': '101', 'message': 'two\nlines'}]}),
      'API error 422 100,101: one; two lines (the API rejected a value; fix the option named in the message)'),
     (Http.error(401, '315', 'Unauthorized'),    # says what to fix
-     'API error 401 315: Unauthorized (check username/password or token (IONOS_USERNAME, IONOS_PASSWORD, IONOS_TOKEN))'),
+     'API error 401 315: Unauthorized (check username/password or token (IONOS_USERNAME, IONOS_PASSWORD, IONOS_TOKEN); '
+     'accounts with 2-factor authentication must use a token, the API refuses their password)'),
     (Http.response(404, text='<html>\n<h1>Not Found</h1></html>'),
      'API error 404: Not Found (body: <html> <h1>Not Found</h1></html>)'),
 ], ids=['several-messages', '401', 'body-not-json'])
@@ -212,13 +213,18 @@ def test_api_error_message(make_client, answer, message):
     # A TLS failure names ca_path and validate_certs, and is not retried.
     (Http.exceptions.SSLError('certificate verify failed: self-signed certificate'),
      ['TLS error talking to api.example.test', 'certificate verify failed', 'ca_path', 'validate_certs']),
-], ids=['success-body-not-json', 'tls'])
+    # https:// to a plain-HTTP server: says so, and does not send the user to ca_path.
+    (Http.exceptions.SSLError("SSLError(1, '[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1000)')"),
+     ['GET https://api.example.test/cloudapi/v6/backupunits: the server answered in plain HTTP, not TLS; '
+      'if it serves plain HTTP (an emulator on loopback, say), write http:// in api_url']),
+], ids=['success-body-not-json', 'tls', 'tls-to-plain-http'])
 def test_transport_error(make_client, answer, parts):
     client, session = make_client(answer)
     with pytest.raises(TransportError) as caught:
         client.get('/backupunits')
     assert len(session.calls) == 1
     assert [part for part in parts if part not in str(caught.value)] == []
+    assert 'ca_path' in parts or 'ca_path' not in str(caught.value)
 
 
 # ---- redaction -------------------------------------------------------------------------
@@ -322,8 +328,10 @@ def test_parse_retry_after():
     ('https://api.ionos.com/', 'https://api.ionos.com/cloudapi/v6'),
     ('https://api.ionos.com/cloudapi/v6/', 'https://api.ionos.com/cloudapi/v6'),
     ('http://127.0.0.1:8080/proxy/v6', 'http://127.0.0.1:8080/proxy/v6'),  # any other path as given
+    ('api.ionos.com', 'https://api.ionos.com/cloudapi/v6'),             # no scheme, as Terraform's docs show it
+    ('localhost:8443/cloudapi/v6', 'https://localhost:8443/cloudapi/v6'),
 ])
-def test_host_only_api_url_gets_the_api_path(make_client, http, api_url, base_url):
+def test_api_url_in_every_form_the_vendor_tools_accept(make_client, http, api_url, base_url):
     client, session = make_client(http.response(200, {}), api_url=api_url)
     client.get('/backupunits')
     assert session.calls[0].url == base_url + '/backupunits'

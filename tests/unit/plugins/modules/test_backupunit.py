@@ -15,6 +15,8 @@ from ansible_collections.ionoscloud.backup.plugins.modules import backupunit, ba
 from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import Http, ModuleExit
 
 UNIT_PASSWORD = 'Unit-pw-1234'
+NEXT_STEP_FAILED = ('if the unit holds no backups you need, delete it (state: absent) and create it again; '
+                    'otherwise ask IONOS support about it, quoting its id')
 CREATE = dict(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
 UPDATE = dict(name='web', email='new@example.com')
 
@@ -118,19 +120,33 @@ def test_failed_request_fails_naming_request_and_message(run, args):
         run.api.add_unit('web', 'old@example.com')
     run.api.request_outcome = 'FAILED'
     run.api.request_message = 'no capacity'
+    unit_id = next(iter(run.api.units), None)
     outcome = run(**args)
     # The API accepted the write before it failed, so the result must not claim nothing happened.
     assert outcome.failed and outcome.result['changed'] is True
-    assert len(run.api.requests) == 1
-    assert outcome.result['msg'].endswith('failed: no capacity')
+    request_id, = run.api.requests
+    unit_id = unit_id or next(iter(run.api.units))
+    next_step = '' if args.get('state') == 'absent' else '. ' + NEXT_STEP_FAILED
+    assert outcome.result['msg'] == "backup unit 'web' (id %s): request %s failed: no capacity%s" % (
+        unit_id, request_id, next_step)
     assert outcome.result['error']['kind'] == 'request_failed'
-    assert outcome.result['error']['request_id'] in outcome.result['msg']
+    assert outcome.result['error']['request_id'] == request_id
+
+
+def test_a_unit_that_ends_failed_is_named_with_the_next_step(run):
+    run.api.track_requests = False
+    run.api.created_state = 'FAILED'
+    outcome = run(**CREATE)
+    unit_id, = run.api.units
+    assert outcome.failed and outcome.result['changed'] is True
+    assert outcome.result['msg'] == "backup unit 'web' (id %s) is in state FAILED, and the API gives no reason; %s" % (
+        unit_id, NEXT_STEP_FAILED)
 
 
 @pytest.mark.parametrize('tracked, message', [
     (True, 'timed out waiting for the API to finish the request (request {request})'),
     # The real API answers 404 for backup-unit requests, so this is the usual path, not a corner case.
-    (False, 'timed out waiting for backup unit {unit} to become AVAILABLE (request {request})'),
+    (False, "timed out waiting for backup unit 'web' (id {unit}) to become AVAILABLE (request {request})"),
 ])
 def test_wait_timeout_fails_naming_request(run, tracked, message):
     run.api.track_requests = tracked
@@ -214,13 +230,19 @@ def test_lost_post(run, fault, posts):
     assert run.api.sent('POST') == ['POST /backupunits'] * posts
 
 
-def test_post_that_keeps_failing_reports_the_api_error_and_no_change(run, http):
+@pytest.mark.parametrize('wait_timeout, posts, pauses', [
+    (600, 5, [0.5, 1.0, 2.0, 4.0]),      # after five, the error stands
+    (2, 3, [0.5, 1.0]),                  # a pause past wait_timeout is not taken: the error stands sooner
+])
+def test_post_that_keeps_failing_reports_the_api_error_and_no_change(run, http, monkeypatch, wait_timeout, posts, pauses):
+    monkeypatch.setattr(_client.random, 'random', lambda: 1.0)      # no jitter: the backoff's full delays
     run.api.add_fault('POST', r'/backupunits$', *[http.error(500, '500', '[VDC-5-0] An unexpected error occurred')] * 6)
-    outcome = run(**CREATE)
+    outcome = run(wait_timeout=wait_timeout, **CREATE)
     assert outcome.failed and outcome.result['changed'] is False
     assert outcome.result['msg'] == 'API error 500 500: [VDC-5-0] An unexpected error occurred'
-    # Each resend follows a read proving the POST was not applied; after five, the error stands.
-    assert run.api.summary()[1:] == ['POST /backupunits', 'GET /backupunits'] * 5
+    # Each resend follows a read proving the POST was not applied, and a pause that grows.
+    assert run.api.summary()[1:] == ['POST /backupunits', 'GET /backupunits'] * posts
+    assert run.api.clock.sleeps == pauses
     assert run.api.units == {}
 
 
@@ -262,6 +284,20 @@ def test_lost_delete_answer_succeeds_once_the_unit_is_gone(run, delete_seconds, 
     assert run.api.units == {} and run.api.clock.now >= 1000.0 + delete_seconds
 
 
+@pytest.mark.parametrize('answer, deletes, changed', [
+    # Someone else deleted the unit between our read and our DELETE: nothing of ours changed it.
+    (Http.error(404, '309', 'Resource does not exist'), 1, False),
+    # Ours applied but its answer was lost; the client's resent DELETE then meets the 404.
+    (LOST, 2, True),
+], ids=['first-answer-404', '404-after-a-lost-answer'])
+def test_a_delete_answered_404_is_a_change_only_when_an_earlier_delete_of_ours_applied(run, answer, deletes, changed):
+    unit_id = run.api.add_unit('web', 'ops@example.com')
+    run.api.add_fault('DELETE', r'/backupunits/', answer)
+    outcome = run(name='web', state='absent', wait=False)
+    assert not outcome.failed and outcome.result['changed'] is changed
+    assert run.api.sent('DELETE') == ['DELETE /backupunits/' + unit_id] * deletes
+
+
 def test_lost_delete_answer_without_wait_succeeds_once_the_api_says_it_is_being_deleted(run):
     unit_id = run.api.add_unit('web', 'ops@example.com')
     run.api.delete_seconds = 600
@@ -279,7 +315,7 @@ def test_lost_delete_answer_that_never_finishes_times_out_reporting_the_change(r
     outcome = run(name='web', state='absent', wait_timeout=5)
     assert outcome.failed and outcome.result['changed'] is True
     assert outcome.result['error']['kind'] == 'wait_timeout'
-    assert outcome.result['msg'] == 'timed out waiting for backup unit %s to be deleted' % unit_id
+    assert outcome.result['msg'] == "timed out waiting for backup unit 'web' (id %s) to be deleted" % unit_id
     assert len(run.api.sent('DELETE')) == 2 and unit_id in run.api.units
 
 
@@ -424,11 +460,21 @@ BAD_EMAILS = ['not-an-email', 'ops@', 'ops@@example.com', 'ops example.com', '@e
               'ops@example.', 'ops@.example.com', 'ops@exa mple.com', ' ops@example.com', 'ops@example.com\n', '']
 
 
+NO_NEW_PASSWORD = ("backup unit 'web': update_password is always but backupunit_password is missing or empty, so "
+                   "nothing would be set; give the new password, or use update_password: on_create")
+
+
 @pytest.mark.parametrize('args, message', [
     (dict(name='  '), 'name must not be empty'),
+    (dict(name='web '), "name 'web ' has whitespace before or after it; remove it (the name becomes part of the "
+                        "backup login <contract number>-<name>)"),
     (dict(name='web', state='absent', wait_timeout=-1), 'wait_timeout must be 0 or more seconds, got -1'),
+    (dict(name='web', update_password='always'), NO_NEW_PASSWORD),
+    (dict(name='web', update_password='always', backupunit_password=''), NO_NEW_PASSWORD),
+    (dict(id='3f7a', update_password='always', _ansible_check_mode=True),
+     NO_NEW_PASSWORD.replace("'web'", "with id '3f7a'")),
 ] + [(dict(CREATE, email=email, _ansible_check_mode=check),
-      'email %r is not a valid email address (expected name@domain)' % email)
+      "backup unit 'web': email %r is not a valid email address (expected name@domain)" % email)
      for email in BAD_EMAILS for check in (False, True)])
 def test_bad_values_fail_before_any_request(run, args, message):
     outcome = run(**args)
@@ -442,7 +488,7 @@ def test_invalid_email_never_patches_an_existing_unit(run, email):
     unit_id = run.api.add_unit('web', 'old@example.com')
     outcome = run(name='web', email=email, backupunit_password=UNIT_PASSWORD, update_password='always')
     assert outcome.failed and outcome.result['changed'] is False
-    assert outcome.result['msg'] == 'email %r is not a valid email address (expected name@domain)' % email
+    assert outcome.result['msg'] == "backup unit 'web': email %r is not a valid email address (expected name@domain)" % email
     assert run.api.calls == []
     assert run.api.units[unit_id]['properties']['email'] == 'old@example.com'
 
@@ -455,6 +501,54 @@ def test_unusual_but_real_emails_are_sent_as_given(run, email):
     assert not outcome.failed and outcome.result['changed'] is True
     post, = [call for call in run.api.calls if call.method == 'POST']
     assert post.body['properties']['email'] == email
+
+
+@pytest.mark.parametrize('args, exists, sent, changed, message', [
+    (dict(email='new@example.com'), True, ['GET /backupunits/{id}', 'PATCH /backupunits/{id}'], True, None),
+    (dict(state='absent'), True, ['GET /backupunits/{id}', 'DELETE /backupunits/{id}'], True, None),
+    (dict(state='absent'), False, ['GET /backupunits/{id}'], False, None),
+    (dict(email='new@example.com'), False, ['GET /backupunits/{id}'], False,
+     "no backup unit has id '{id}'; to create a unit, give its name instead (the API assigns the id)"),
+    (dict(name='db', state='absent'), True, ['GET /backupunits/{id}'], False,
+     "backup unit {id} is named 'web', not 'db'; a unit cannot be renamed"),
+], ids=['update', 'delete', 'delete-unknown', 'update-unknown', 'other-name'])
+def test_an_existing_unit_by_id(run, args, exists, sent, changed, message):
+    unit_id = run.api.add_unit('web', 'old@example.com') if exists else '3f7a1c2e-93b4-4d6e-8a1f-5b2c9d0e7f61'
+    outcome = run(id=unit_id, wait=False, **args)
+    assert outcome.failed is (message is not None) and outcome.result['changed'] is changed
+    assert outcome.result.get('msg') == (message.format(id=unit_id) if message else None)
+    assert run.api.summary() == [line.format(id=unit_id) for line in sent]
+    if not outcome.failed and exists:
+        assert outcome.result['backupunit']['properties']['name'] == 'web'
+
+
+def test_email_differing_only_in_case_is_no_change(run):
+    run.api.add_unit('web', 'Ops@Example.COM')
+    outcome = run(name='web', email='ops@example.com')
+    assert not outcome.failed and outcome.result['changed'] is False
+    assert run.api.summary() == ['GET /backupunits']
+
+
+def test_password_with_a_token_is_ignored_and_says_so_unless_it_comes_from_the_environment(run, monkeypatch):
+    run.api.add_unit('web', 'ops@example.com')
+    outcome = run(name='web', token='api-token', password='meant-for-the-unit')
+    assert outcome.warnings == ["password is ignored because token is set: password is the API user's password for "
+                                "basic authentication, not a backup unit's (that is backupunit_password in "
+                                "backupunit, and units[].password in backupunits)"]
+    assert run.api.calls[0].headers['Authorization'] == 'Bearer api-token'
+    monkeypatch.setenv('IONOS_PASSWORD', 'shell-password')      # a shell set up for both kinds of login
+    # .warnings holds every warning of the test so far: this run adds none.
+    assert run(name='web', token='api-token', password='shell-password').warnings == outcome.warnings
+
+
+def test_a_wrong_api_url_path_says_which_url_answered_404_and_what_api_url_should_be(run):
+    outcome = run(name='web', state='absent', api_url='https://api.example.test/cloudapi')
+    assert outcome.failed
+    assert outcome.result['msg'] == (
+        'API error 404 309: GET https://api.example.test/cloudapi/backupunits: Resource does not exist (no backup-unit '
+        'API answers there: api_url must be the Cloud API v6 base URL, like https://api.ionos.com/cloudapi/v6, or the '
+        'host alone; got https://api.example.test/cloudapi)')
+    assert run.api.summary() == ['GET /cloudapi/backupunits']
 
 
 def test_email_is_not_checked_when_deleting(run):

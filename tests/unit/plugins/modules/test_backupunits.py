@@ -41,6 +41,7 @@ def test_writes_are_sent_together_then_one_list_per_poll_waits_for_all_then_the_
     assert results['alpha']['backupunit']['login'] == '31415926-alpha'
     assert results['beta']['backupunit']['properties']['email'] == 'beta@example.com'
     assert results['old']['backupunit'] is None
+    assert outcome.result['msg'] == 'created: alpha, gamma; updated: beta; deleted: old'
     summary = run.api.summary()
     assert summary[:6] == ['GET /backupunits', 'POST /backupunits', 'PATCH /backupunits/' + beta,
                            'POST /backupunits', 'DELETE /backupunits/' + old, 'GET /backupunits']
@@ -50,7 +51,7 @@ def test_writes_are_sent_together_then_one_list_per_poll_waits_for_all_then_the_
     assert sorted(unit['properties']['name'] for unit in run.api.units.values()) == ['alpha', 'beta', 'gamma']
     run.api.calls.clear()
     outcome = run(units=declared('alpha', 'beta', 'gamma'))     # unchanged: one request
-    assert outcome.result['changed'] is False
+    assert outcome.result['changed'] is False and outcome.result['msg'] == '3 unchanged'
     assert [entry['action'] for entry in outcome.result['backupunits']] == ['none'] * 3
     assert run.api.summary() == ['GET /backupunits']
 
@@ -73,6 +74,7 @@ def test_check_mode_and_diff_show_each_unit_and_write_nothing(run):
         'alpha': 'create', 'beta': 'update', 'gone': 'none', 'stray': 'delete'}
     assert results['alpha']['backupunit']['properties'] == {'name': 'alpha', 'email': 'alpha@example.com'}
     assert outcome.result['purged'] == ['stray']
+    assert outcome.result['msg'] == 'would create: alpha; would update: beta; would delete (undeclared, purged): stray; 1 unchanged'
     diffs = {diff['before_header']: diff for diff in outcome.result['diff']}
     assert diffs['alpha'] == {'before': {}, 'after': {'name': 'alpha', 'email': 'alpha@example.com',
                                                       'password': '<new password: not shown>'},
@@ -87,6 +89,7 @@ def test_undeclared_units_are_returned_and_left_alone_unless_purged(run):
     outcome = run(units=declared('alpha'))
     assert [unit['id'] for unit in outcome.result['undeclared']] == [stray]
     assert outcome.result['purged'] == [] and stray in run.api.units
+    assert outcome.result['msg'] == 'created: alpha; not declared, left alone: stray'
     kept = by_name(outcome)['alpha']['backupunit']['id']
     run.api.calls.clear()
     outcome = run(units=declared('alpha'), purge=True)
@@ -104,7 +107,8 @@ def test_one_refused_write_fails_the_run_at_the_end_and_the_others_converge(run,
     assert outcome.failed and outcome.result['changed'] is True
     assert outcome.result['msg'] == ("1 of 3 backup units failed: 'alpha': API error 422 200: [VDC-5-1921] "
                                      "The attribute 'email' is invalid (the API rejected a value; fix the "
-                                     "option named in the message)")
+                                     "option named in the message). The others: created: beta, gamma; "
+                                     "not declared, left alone: stray")
     assert results['alpha']['failed'] is True and results['alpha']['changed'] is False
     assert results['beta']['backupunit']['metadata']['state'] == 'AVAILABLE'
     assert sorted(unit['properties']['name'] for unit in run.api.units.values()) == ['beta', 'gamma', 'stray']
@@ -118,28 +122,51 @@ def test_units_still_pending_at_the_deadline_each_fail_by_name(run):
     assert outcome.failed and outcome.result['changed'] is True
     assert outcome.result['msg'] == ("2 of 2 backup units failed: 'alpha': timed out after 5s (wait_timeout) "
                                      "waiting for it to become AVAILABLE; 'beta': timed out after 5s "
-                                     "(wait_timeout) waiting for it to become AVAILABLE")
+                                     "(wait_timeout) waiting for it to become AVAILABLE. The others: 0 unchanged")
     assert sum(run.api.clock.sleeps) == pytest.approx(5.0)
 
 
 def test_a_unit_that_ends_failed_is_named(run):
     run.api.created_state = 'FAILED'
     outcome = run(units=declared('alpha'))
+    unit_id, = run.api.units
     assert outcome.failed
-    assert outcome.result['msg'].startswith("1 of 1 backup units failed: 'alpha': backup unit ")
-    assert outcome.result['msg'].endswith(' is in state FAILED')
+    assert outcome.result['msg'] == (
+        "1 of 1 backup units failed: 'alpha': backup unit 'alpha' (id %s) is in state FAILED, and the API gives no "
+        "reason; if the unit holds no backups you need, delete it (state: absent) and create it again; otherwise "
+        "ask IONOS support about it, quoting its id. The others: 0 unchanged" % unit_id)
 
 
-@pytest.mark.parametrize('units, message', [
-    (declared('alpha') + declared('alpha'), 'these backup unit names are listed more than once: alpha; each unit must appear once'),
-    ([dict(name='alpha', email='not-an-address', password='Alpha-pw-1')],
-     "backup unit 'alpha': email 'not-an-address' is not a valid email address (expected name@domain)"),
-    ([dict(name=' ', email='a@example.com')], 'units: a name must not be empty'),
+PURGE_REFUSED = ('refusing to purge: the list of units {why}, so purge would delete every backup unit of the contract and all of '
+                 'their backups (an empty list is often a variable that did not load); nothing was changed. List the '
+                 'units to keep, or delete units by name with state: absent')
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(units=declared('alpha') + declared('alpha')),
+     'these backup unit names are listed more than once: alpha; each unit must appear once'),
+    (dict(units=declared('alpha') + [dict(name='beta', email='not-an-address', password='Beta-pw-2')]),
+     "units[1] 'beta': email 'not-an-address' is not a valid email address (expected name@domain)"),
+    (dict(units=[dict(name=' ', email='a@example.com')]), "units[0] ' ': name must not be empty"),
+    (dict(units=[dict(name='alpha ', email='a@example.com')]),
+     "units[0] 'alpha ': name 'alpha ' has whitespace before or after it; remove it (the name becomes part of the "
+     "backup login <contract number>-<name>)"),
+    (dict(units=[dict(name='alpha', password='', update_password='always')]),
+     "units[0] 'alpha': update_password is always but password is missing or empty, so nothing would be set; give "
+     "the new password, or use update_password: on_create"),
+    (dict(units=declared('alpha') + [dict(name='beta')], update_password='always'),
+     "units[1] 'beta': update_password is always but password is missing or empty, so nothing would be set; give "
+     "the new password, or use update_password: on_create"),
+    (dict(units=[], purge=True), PURGE_REFUSED.format(why='is empty')),
+    (dict(units=[], purge=True, _ansible_check_mode=True), PURGE_REFUSED.format(why='is empty')),
+    (dict(units=[dict(name='alpha', state='absent')], purge=True),
+     PURGE_REFUSED.format(why='declares no unit with state: present')),
 ])
-def test_bad_input_fails_before_any_request(run, units, message):
-    outcome = run(units=units)
+def test_bad_input_fails_before_any_request(run, args, message):
+    kept = run.api.add_unit('kept', 'kept@example.com')
+    outcome = run(**args)
     assert outcome.failed and outcome.result['msg'] == message and outcome.result['changed'] is False
-    assert run.api.summary() == []
+    assert run.api.summary() == [] and list(run.api.units) == [kept]
 
 
 def test_a_missing_password_for_a_new_unit_fails_before_any_write(run):
