@@ -57,6 +57,24 @@ WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 SSO_URL_TEMPLATE = "https://backup.ionos.com/api/2/idp/external-login#ott={ott}&targetURI=https://backup.ionos.com/bc"
 
+# GET /contracts (docs/emulator.md, "Contracts"). The field names are the SDKs' ContractProperties and
+# ResourceLimits; the values are inferred. Every limit is sent because the SDK's ResourceLimits fields
+# are not optional and Terraform's ionoscloud_contracts data source dereferences each of them.
+CONTRACT_STATUS = "BILLABLE"
+CONTRACT_REG_DOMAIN = "ionos.de"
+CONTRACT_RESOURCE_LIMITS = (
+    ("coresPerServer", 62), ("coresPerContract", 200), ("coresProvisioned", 0),
+    ("ramPerServer", 245760), ("ramPerContract", 1024000), ("ramProvisioned", 0),
+    ("hddLimitPerVolume", 4194304), ("hddLimitPerContract", 40960000), ("hddVolumeProvisioned", 0),
+    ("ssdLimitPerVolume", 4194304), ("ssdLimitPerContract", 40960000), ("ssdVolumeProvisioned", 0),
+    ("dasVolumeProvisioned", 0),
+    ("reservableIps", 50), ("reservedIpsOnContract", 50), ("reservedIpsInUse", 0),
+    ("k8sClusterLimitTotal", 50), ("k8sClustersProvisioned", 0),
+    ("nlbLimitTotal", 10), ("nlbProvisioned", 0),
+    ("natGatewayLimitTotal", 10), ("natGatewayProvisioned", 0),
+    ("securityGroupsPerVdc", 100), ("securityGroupsPerResource", 10), ("rulesPerSecurityGroup", 100),
+)
+
 # Error codes in the style of the real API (NOTES.md section 5).
 ERROR_CODES = {
     400: "100",
@@ -756,6 +774,21 @@ class EmulatorState:
             return data, request.etag
 
 
+def contracts_body(contract, owner):
+    """GET /contracts: a collection holding the request's contract only, the one X-Contract-Number
+    selects or, without the header, the user's default. Items are whole at every depth (a contract
+    has no id or href to refer to it by)."""
+    properties = {
+        "contractNumber": contract,
+        "owner": owner,
+        "status": CONTRACT_STATUS,
+        "regDomain": CONTRACT_REG_DOMAIN,
+        "resourceLimits": dict(CONTRACT_RESOURCE_LIMITS),
+    }
+    return {"id": "contracts", "type": "collection", "href": Href("/contracts"),
+            "items": [{"type": "contract", "properties": properties}]}
+
+
 def _validate_rate_limit(value):
     if value is None:
         return None
@@ -1126,6 +1159,11 @@ class Handler(BaseHTTPRequestHandler):
                 raise self.not_allowed(("GET",))
             sso_url = self.state.sso_url(contract, match.group(1))
             return Response(200, finish(render({"ssoUrl": sso_url}, pretty), base))
+        if path == "/contracts":
+            if method != "GET":
+                raise self.not_allowed(("GET",))
+            parse_depth(query)
+            return Response(200, finish(render(contracts_body(contract, self.state.username), pretty), base))
         for regex, status_only in ((REQUEST_STATUS_PATH, True), (REQUEST_PATH, False)):
             match = regex.match(path)
             if match:
