@@ -258,7 +258,8 @@ def test_error_responses_outside_the_document(checker):
     for method, path, allowed in (("DELETE", "/backupunits", "GET, POST"), ("PUT", "/backupunits", "GET, POST"),
                                   ("POST", "/backupunits/{id}", "GET, PUT, PATCH, DELETE"),
                                   ("POST", "/backupunits/{id}/ssourl", "GET"), ("PUT", "/backupunits/{id}/ssourl", "GET"),
-                                  ("DELETE", "/requests/{rid}", "GET"), ("POST", "/requests/{rid}/status", "GET")):
+                                  ("DELETE", "/requests/{rid}", "GET"), ("POST", "/requests/{rid}/status", "GET"),
+                                  ("POST", "/contracts", "GET")):
         status, response_headers, _body = call(method, path.format(id=unit["id"], rid=request_id_of(headers["location"])),
                                                {"properties": {"name": "m"}})
         assert (status, response_headers["allow"]) == (405, allowed), (method, path)

@@ -184,6 +184,27 @@ def test_unknown_contract_is_refused_with_403(emu):
     assert emu.log()[-1]["contract"] == 12345
 
 
+def test_contracts_holds_the_contract_of_the_request(emu):
+    # GET /contracts: where a client learns the number for the backup login <contractNumber>-<name>
+    emu.configure(contracts=[31000001, 31000002])
+    for headers, auth, expected in (({}, "basic", (200, 31000001)),            # no header: the default (first)
+                                    ({"X-Contract-Number": "31000002"}, "token", (200, 31000002)),
+                                    ({}, None, (401, None)), ({"X-Contract-Number": "12345"}, "basic", (403, None))):
+        status, _headers, body = emu.api("GET", "/contracts?depth=0", headers=headers, auth=auth)
+        if status != 200:
+            assert (status, body["httpStatus"]) == (expected[0], expected[0])
+            continue
+        items = body.pop("items")
+        assert body == {"id": "contracts", "type": "collection", "href": emu.url + "/contracts"}
+        assert [(item["type"], set(item)) for item in items] == [("contract", {"type", "properties"})]
+        properties = items[0]["properties"]
+        assert (status, properties["contractNumber"]) == expected
+        assert (properties["owner"], properties["status"], properties["regDomain"]) == (emu.username, "BILLABLE", "ionos.de")
+        assert len(properties["resourceLimits"]) == 25
+        assert all(type(value) is int for value in properties["resourceLimits"].values())
+    assert [entry["contract"] for entry in emu.log()] == [31000001, 31000002, 31000001, 12345]
+
+
 def test_contracts_and_stale_single_get_from_the_command_line():
     with Emulator(contracts=[27182818, 31415926], stale_single_get=True) as emu:
         assert emu.config()["contracts"] == [27182818, 31415926]

@@ -18,9 +18,11 @@ from ionoscloud.rest import ApiException  # noqa: E402
 
 
 def every_operation(emu, wait):
-    """create, list, get, PATCH of the email only, PUT, SSO URL, delete; wait(client, request id) after each write."""
+    """the contract number, then create, list, get, PATCH of the email only, PUT, SSO URL, delete;
+    wait(client, request id) after each write."""
     client = ionoscloud.ApiClient(ionoscloud.Configuration(host=emu.url, username=emu.username, password=emu.password))
     units = ionoscloud.BackupUnitsApi(client)
+    assert ionoscloud.ContractResourcesApi(client).contracts_get().items[0].properties.contract_number == emu.contracts[0]
 
     def waited(answer):
         # the same extraction as module-ansible's _get_request_id (NOTES.md section 6)
