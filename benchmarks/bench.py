@@ -261,8 +261,10 @@ def uri_auth(emu):
 
 
 def list_tasks(emu):
-    """The competitors of sections 1 and 5: the floor, the list request with uri, and the module."""
-    return {'ping': {'ansible.builtin.ping': {}}, 'info': {'ionoscloud.backup.backupunit_info': {}},
+    """The competitors of sections 1 and 5: the floor, the list request with uri, and the module. The module is
+    given the contract number, so it sends the same one request as uri (without it, it also reads GET /contracts)."""
+    contract = emu.config()['contracts'][0]
+    return {'ping': {'ansible.builtin.ping': {}}, 'info': {'ionoscloud.backup.backupunit_info': {'contract_number': contract}},
             'uri': {'ansible.builtin.uri': dict(url=emu.url + '/backupunits?depth=1&pretty=false', **uri_auth(emu))}}
 
 
@@ -362,6 +364,7 @@ def bench_requests(b):
            ('check mode: create', 'backupunit', dict(unit, name='req-other'), True),
            ('check mode: update', 'backupunit', dict(unit, email='c@example.com'), True),
            ('info: all units', 'backupunit_info', {}, False), ('info: by name', 'backupunit_info', {'name': 'req-unit'}, False),
+           ('info: all units, contract_number set', 'backupunit_info', {'contract_number': '<contract>'}, False),
            ('info: by id', 'backupunit_info', {'id': '<id>'}, False), ('SSO URL: by name', 'backupunit_sso_url', {'name': 'req-unit'}, False),
            ('SSO URL: by id', 'backupunit_sso_url', {'id': '<id>'}, False), ('delete', 'backupunit', gone, False),
            ('absent when missing', 'backupunit', gone, False)]
@@ -375,7 +378,8 @@ def bench_requests(b):
             for label, module, args, check in ops:
                 unit_id = unit_id or (units_by_name(emu).get('req-unit') or [{}])[0].get('id')
                 emu.clear_log()
-                seconds, record = b.adhoc('requests', module, {k: (unit_id if v == '<id>' else v) for k, v in args.items()}, emu, check)
+                placeholders = {'<id>': unit_id, '<contract>': emu.config()['contracts'][0]}
+                seconds, record = b.adhoc('requests', module, {k: placeholders.get(v, v) for k, v in args.items()}, emu, check)
                 entries = emu.log()
                 if any(e['status'] is None or e['status'] >= 400 and e['status'] != 404 for e in entries):
                     raise BenchError('requests: %s got an error answer: %s' % (label, entries))

@@ -17,6 +17,9 @@ options:
       - A URL without a path, such as V(https://api.ionos.com), is completed with C(/cloudapi/v6), so
         the host-only form that the vendor's Go SDK and Terraform document for E(IONOS_API_URL) works
         too. A URL with any other path is used as given.
+      - A URL without a scheme, such as V(api.ionos.com), gets C(https://), as the Go SDK adds it.
+      - When the API answers 404 for the list of backup units, the message names the URL asked and
+        the form O(api_url) should have.
       - If not set, the value of the E(IONOS_API_URL) environment variable is used.
     type: str
     default: https://api.ionos.com/cloudapi/v6
@@ -31,7 +34,8 @@ options:
     type: str
   password:
     description:
-      - The password of O(username).
+      - The password of O(username), the API user, for basic authentication; not a backup unit's password.
+      - Ignored when O(token) is set; a task that sets it together with O(token) gets a warning.
       - If not set, the value of the E(IONOS_PASSWORD) environment variable is used.
     type: str
   token:

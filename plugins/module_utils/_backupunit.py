@@ -514,7 +514,8 @@ class BackupUnitResource:
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
             try:
                 # Only what changes: the name is immutable, readOnly in today's PATCH schema
-                # (BackupUnitPropertiesPut), and no vendor client sends it (docs/api-evidence.md).
+                # (BackupUnitPropertiesPut), and no vendor client sends it on update (ionosctl's
+                # `backupunit update`, Terraform's resource_backup_unit.go, crossplane's provider).
                 response = self.client.patch(path, changes)
                 break
             except AnswerLost as lost:

@@ -13,8 +13,9 @@ version_added: 1.0.0
 description:
   - List the backup units of an IONOS Cloud contract through the Cloud API v6, or look up one
     unit by name or by ID.
-  - Every run sends exactly one API request, whatever the number of units, so it suits plays
-    that run it once per host.
+  - Every run sends one API request, whatever the number of units, so it suits plays that run it
+    once per host. When it finds units and O(contract_number) is not set, it sends one more,
+    C(GET /contracts), to learn the contract number that makes each unit's RV(backupunits[].login).
   - A name or ID that matches no unit returns an empty list, not an error.
 author:
   - ionoscloud.backup maintainers (@ionoscloud)
@@ -23,6 +24,7 @@ options:
     description:
       - Return only the units with this name. Without O(name) and O(id), every unit of the
         contract is returned.
+      - A name with whitespace before or after it is refused before any request.
       - Mutually exclusive with O(id).
     type: str
   id:
@@ -104,11 +106,10 @@ backupunits:
     login:
       description:
         - The user name the backup console and the backup agents log in with, V(<contract number>-<unit name>).
-        - Added by the module, not by the API, at no extra request.
-        - Absent when O(contract_number) (E(IONOS_CONTRACT_NUMBER)) is not set, since learning the
-          contract number would cost another API request.
+        - Added by the module, not by the API. Without O(contract_number), the number is read with one
+          C(GET /contracts); if the API refuses that, the module warns and the key is absent.
       type: str
-      returned: when O(contract_number) is set and the unit exists
+      returned: when the contract number is known
       sample: 31415926-webservers
     metadata:
       description: The API's metadata about the unit.
@@ -139,12 +140,50 @@ error:
   description: What failed, when the module fails on an API or network error.
   returned: failure
   type: dict
-  sample:
-    kind: api
-    status: 401
-    code: "315"
-    message: Unauthorized
-    hint: check username/password or token (IONOS_USERNAME, IONOS_PASSWORD, IONOS_TOKEN)
+  contains:
+    kind:
+      description: >-
+        What kind of failure: V(options) (an option refused before any request), V(client) (input or a state
+        the module refuses), V(api) (an HTTP error answer), V(transport) (no usable answer), V(answer_lost)
+        (a write whose answer was lost), V(request_failed), V(wait_timeout).
+      type: str
+      returned: always
+      sample: api
+    message:
+      description: The failure in one line, without secrets.
+      type: str
+      returned: always
+      sample: "[VDC-5-1921] The attribute 'email' is invalid"
+    status:
+      description: The HTTP status of the API's answer.
+      type: int
+      returned: when the API answered
+      sample: 422
+    code:
+      description: The API's error code(s), comma-separated.
+      type: str
+      returned: when the API gave one
+      sample: "200"
+    hint:
+      description: What to fix, for failures whose cause is known.
+      type: str
+      returned: when known
+      sample: the API rejected a value; fix the option named in the message
+    method:
+      description: The HTTP method of the failed request.
+      type: str
+      returned: when a request failed
+      sample: POST
+    url:
+      description: The URL of the failed request.
+      type: str
+      returned: when a request failed
+      sample: https://api.ionos.com/cloudapi/v6/backupunits
+    request_id:
+      description: The API's request id, which IONOS support asks for.
+      type: str
+      returned: when known
+      sample: 5714273d-1b2c-4d5e-8f90-a1b2c3d4e5f6
 '''
 
 from ansible.module_utils.basic import AnsibleModule

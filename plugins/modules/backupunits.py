@@ -18,8 +18,11 @@ description:
     unchanged list costs one API request.
   - Each unit is decided as M(ionoscloud.backup.backupunit) decides it. A unit is never deleted and
     recreated to apply a change, because deleting a unit destroys all of its backups.
-  - The whole list is checked before the first write (names listed twice, invalid emails, a missing
-    password for a unit that must be created); bad input fails the task and changes nothing.
+  - The whole list is checked before the first write (names listed twice, invalid emails, names with
+    surrounding whitespace, a missing password for a unit that must be created or with
+    O(update_password=always)); bad input fails the task, naming the entry by its index and name, and
+    changes nothing.
+  - The result's RV(msg) names what the run did (in check mode, would do) to which unit.
   - When the API refuses one unit's write, or the unit fails or times out, the other units still
     converge, and the task fails at the end naming each failed unit and why.
   - Units of the contract that the list does not declare are returned in RV(undeclared) and left
@@ -42,10 +45,14 @@ options:
       email:
         description:
           - Address that receives the unit's service reports. Left unchanged when not set.
+          - Compared without regard to case, so an address that differs only in case is no change.
         type: str
       password:
         description:
-          - Password of the backup unit's login. Required to create a unit. Never shown in the output.
+          - Password of the backup unit's login. Required to create a unit, and with
+            O(units[].update_password=always). Never shown in the output.
+          - This is the unit's password. (In M(ionoscloud.backup.backupunit) it is C(backupunit_password);
+            there, C(password) is the API user's.)
         type: str
       state:
         description:
@@ -70,6 +77,9 @@ options:
       - Delete every unit of the contract that O(units) does not declare.
       - B(Deleting a unit deletes all of its backups.) Try it in check mode first, which lists
         what would be deleted in RV(purged).
+      - Refused, before any request, when O(units) is empty or declares no unit with O(units[].state=present),
+        since such a list is more often a variable that did not load than a wish to delete every unit. To
+        delete units on purpose, list them with O(units[].state=absent).
     type: bool
     default: false
   wait:
@@ -127,6 +137,13 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+msg:
+  description:
+    - What the run did, by name, in one line; in check mode what it would do. Unchanged units are counted.
+    - On failure, the failed units and why, then what happened to the others.
+  returned: always
+  type: str
+  sample: "created: webservers; updated: databases; deleted: old-unit; 3 unchanged; not declared, left alone: test"
 backupunits:
   description:
     - One entry per declared unit, in the order of O(units), then one per unit deleted by O(purge).
@@ -137,24 +154,29 @@ backupunits:
     name:
       description: The unit's name.
       type: str
+      returned: always
       sample: webservers
     action:
       description: What the run did (or in check mode would do) to the unit.
       type: str
+      returned: always
       choices: [create, update, delete, none]
       sample: create
     changed:
       description: Whether the unit changed (or in check mode would change).
       type: bool
+      returned: always
     purged:
       description: Whether the unit is deleted because O(purge) found it undeclared.
       type: bool
+      returned: always
     backupunit:
       description:
         - The unit as it is after the run, as M(ionoscloud.backup.backupunit) returns it (with C(login)
           when O(contract_number) is set); in check mode the predicted unit.
         - V(null) for a unit that does not exist after the run.
       type: dict
+      returned: always
     failed:
       description: Present and V(true) when this unit's change failed.
       type: bool
@@ -181,6 +203,50 @@ error:
   description: What failed, when the module fails before or while reading (input, API, network).
   returned: failure
   type: dict
+  contains:
+    kind:
+      description: >-
+        What kind of failure: V(options) (an option refused before any request), V(client) (input or a state
+        the module refuses), V(api) (an HTTP error answer), V(transport) (no usable answer), V(answer_lost)
+        (a write whose answer was lost), V(request_failed), V(wait_timeout).
+      type: str
+      returned: always
+      sample: api
+    message:
+      description: The failure in one line, without secrets.
+      type: str
+      returned: always
+      sample: "[VDC-5-1921] The attribute 'email' is invalid"
+    status:
+      description: The HTTP status of the API's answer.
+      type: int
+      returned: when the API answered
+      sample: 422
+    code:
+      description: The API's error code(s), comma-separated.
+      type: str
+      returned: when the API gave one
+      sample: "200"
+    hint:
+      description: What to fix, for failures whose cause is known.
+      type: str
+      returned: when known
+      sample: the API rejected a value; fix the option named in the message
+    method:
+      description: The HTTP method of the failed request.
+      type: str
+      returned: when a request failed
+      sample: POST
+    url:
+      description: The URL of the failed request.
+      type: str
+      returned: when a request failed
+      sample: https://api.ionos.com/cloudapi/v6/backupunits
+    request_id:
+      description: The API's request id, which IONOS support asks for.
+      type: str
+      returned: when known
+      sample: 5714273d-1b2c-4d5e-8f90-a1b2c3d4e5f6
 '''
 
 from ansible.module_utils.basic import AnsibleModule

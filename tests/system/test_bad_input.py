@@ -83,10 +83,6 @@ CASES = [
     # -- the role's argument spec ---------------------------------------------------------------------
     Case("role-rename-by-id", "role", [dict(RENAME, id=RENAME["id"] % "role-rename-by-id", password=PASSWORD)],
          r"Unsupported parameters.*\bid\b|backupunits\.id", seed=True),
-    Case("role-present-without-email", "role", [{"name": "web", "password": PASSWORD}],
-         r"state is present but all of the following are missing: email"),
-    Case("role-present-without-password", "role", [{"name": "web", "email": "ops@example.com"}],
-         r"state is present but all of the following are missing: password"),
     Case("role-unknown-state", "role", [{"name": "web", "email": "ops@example.com", "password": PASSWORD, "state": "gone"}],
          r"value of state must be one of: present, absent, got: gone"),
     Case("role-entry-without-name", "role", [{"email": "ops@example.com", "password": PASSWORD}],

@@ -166,7 +166,7 @@ class FakeApi:
             return FakeResponse(200, {'id': match.group(1), 'type': 'request-status', 'metadata': {
                 'status': self.request_outcome if done else 'RUNNING', 'message': self.request_message}})
         if path == '/contracts' and call.method == 'GET':
-            return FakeResponse(200, {'type': 'contracts', 'items': [
+            return FakeResponse(200, {'type': 'collection', 'items': [
                 {'type': 'contract', 'properties': {'contractNumber': self.contract_number, 'status': 'BILLABLE'}}]})
         if path == '/backupunits' and call.method == 'GET':
             return FakeResponse(200, {'id': 'backupunits', 'type': 'collection',
