@@ -1,6 +1,8 @@
 # The two commands of the README:
 #   make demo   build + install the collection and run demo/demo.yml against the embedded API emulator
-#               (or against the real API when IONOS_API_URL is set)
+#               (IONOS_* variables of your shell are ignored; `make demo DEMO_REAL_API=1` runs it against
+#               the real API at IONOS_API_URL, default https://api.ionos.com/cloudapi/v6, with your
+#               IONOS_TOKEN or IONOS_USERNAME/IONOS_PASSWORD: it creates and deletes a unit there)
 #   make test   install every tool and run every check (see `scripts/test.sh --list`)
 SHELL := /usr/bin/env bash
 

@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
 # `make demo`: build and install the collection, then run demo/demo.yml with --diff.
 #
-# Without IONOS_API_URL it starts the embedded API emulator on a free loopback port and points the
-# playbook at it (credentials through IONOS_* variables, as a user would set them). With
-# IONOS_API_URL set it starts nothing and the same playbook talks to that API with the
-# IONOS_USERNAME/IONOS_PASSWORD or IONOS_TOKEN you exported.
+# By default it starts the embedded API emulator on a free loopback port and points the playbook at
+# it (credentials through IONOS_* variables, as a user would set them). Any IONOS_* variable of the
+# caller's shell (IONOS_API_URL, IONOS_TOKEN...) is ignored: a shell set up for Terraform or an SDK
+# must not make the demo create and delete a unit in a real account.
+# Only with DEMO_REAL_API=1 (`make demo DEMO_REAL_API=1`) it starts nothing, and the same playbook
+# talks to IONOS_API_URL (default https://api.ionos.com/cloudapi/v6) with the IONOS_TOKEN, or
+# IONOS_USERNAME and IONOS_PASSWORD, you exported.
 #
-# env: DEMO_VENV  venv to use (default .venv/demo, created with ansible-core + requests)
+# env: DEMO_REAL_API  1: run against the real API (see above); unset, empty or 0: the emulator
+#      DEMO_VENV      venv to use (default .venv/demo, created with ansible-core + requests)
 # Arguments are passed to ansible-playbook (e.g. -e demo_unit_name=my-demo, -v).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+
+case ${DEMO_REAL_API:-0} in
+    1) real_api=true ;;
+    0 | "") real_api=false ;;
+    *) die "DEMO_REAL_API must be 1 (run against the real API) or 0 (the emulator, the default), not '$DEMO_REAL_API'" ;;
+esac
+if $real_api && [ -z "${IONOS_TOKEN:-}" ] && { [ -z "${IONOS_USERNAME:-}" ] || [ -z "${IONOS_PASSWORD:-}" ]; }; then
+    die "DEMO_REAL_API=1 needs your credentials: export IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD"
+fi
 
 venv=${DEMO_VENV:-$VENV_ROOT/demo}
 if [ "$venv" = "$VENV_ROOT/demo" ]; then
@@ -53,16 +66,23 @@ echo "== Building and installing the collection"
     || { cat "$work/install.log"; die "ansible-galaxy collection install failed"; }
 echo "Installed $(basename "$work"/dist/*.tar.gz) into a scratch collections path"
 
-if [ -z "${IONOS_API_URL:-}" ]; then
+if $real_api; then
+    export IONOS_API_URL=${IONOS_API_URL:-https://api.ionos.com/cloudapi/v6}
+    echo "== DEMO_REAL_API=1: running against the API at $IONOS_API_URL (no emulator started)"
+    echo "   It creates, changes and deletes a backup unit there (ansible-demo-backupunit unless -e demo_unit_name=...),"
+    echo "   with the credentials you exported${IONOS_CONTRACT_NUMBER:+, in contract $IONOS_CONTRACT_NUMBER}."
+else
+    if [ -n "${IONOS_API_URL:-}" ]; then
+        echo "== IONOS_API_URL is set in your shell but ignored: the demo uses its own emulator (run 'make demo DEMO_REAL_API=1' to use that API)"
+    fi
+    # None of the caller's IONOS_* settings may reach the playbook (a token, a contract number...).
+    while read -r name; do unset "$name"; done < <(compgen -e | grep '^IONOS_' || true)
     export IONOS_USERNAME=demo@example.com
     IONOS_PASSWORD=$(random_secret 18)
     export IONOS_PASSWORD
-    unset IONOS_TOKEN IONOS_CONTRACT_NUMBER
     start_emulator "$venv/bin/python" "$work/emulator" --username="$IONOS_USERNAME" --password="$IONOS_PASSWORD"
     export IONOS_API_URL=$EMULATOR_URL
     echo "== Started the API emulator at $IONOS_API_URL (it stops when the demo ends)"
-else
-    echo "== IONOS_API_URL is set: running against $IONOS_API_URL (no emulator started)"
 fi
 
 echo "== ansible-playbook demo/demo.yml --diff"

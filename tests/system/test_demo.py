@@ -4,6 +4,7 @@
 
 It builds and installs the collection, starts the emulator, runs demo/demo.yml with --diff and
 shows a recap with the expected changes; the SSO login token and the passwords never appear.
+An IONOS_API_URL exported in the caller's shell is ignored: only DEMO_REAL_API=1 leaves the emulator.
 Which tasks change something, demo/demo.yml checks itself in its last task.
 """
 
@@ -24,15 +25,16 @@ DEMO_TASKS = [task["name"] for task in yaml.safe_load((REPO_ROOT / "demo" / "dem
 
 
 def run(command, **env):
-    """``command`` in the clone, without any IONOS_* setting but ``env``: (exit status, output, recap)."""
+    """``command`` in the clone, without any IONOS_* or DEMO_REAL_API setting but ``env``: (status, output, recap)."""
     completed = subprocess.run(command, cwd=str(REPO_ROOT), capture_output=True, text=True, timeout=900,
                                stdin=subprocess.DEVNULL, check=False,
-                               env=clean_env(ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", **env))
+                               env=clean_env(ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", **dict({"DEMO_REAL_API": ""}, **env)))
     return completed.returncode, completed.stdout + completed.stderr, parse_recap(completed.stdout)
 
 
 def assert_demo_output(status, output, recap):
     assert status == 0, output
+    assert "warning" not in output.lower(), output  # e.g. a CryptographyDeprecationWarning of an unpinned dependency
     assert recap == {"localhost": {"ok": 15, "changed": 4, "unreachable": 0, "failed": 0,
                                    "skipped": 0, "rescued": 0, "ignored": 0}}, output
     # Every task of demo/demo.yml, in order, each with the line the default callback prints for it.
@@ -61,10 +63,19 @@ def assert_emulator_stopped(output):
         urllib.request.urlopen(url + "/_emulator/config", timeout=5).close()
 
 
-def test_make_demo_runs_the_whole_life_of_a_unit_on_the_embedded_emulator():
-    status, output, recap = run(["make", "--no-print-directory", "demo"])
+@pytest.mark.parametrize("shell", [
+    {},
+    # A shell set up for another IONOS tool: ignored, so the demo cannot touch a real account by accident.
+    # Nothing listens on port 9, and the token would be refused by the emulator.
+    {"IONOS_API_URL": "http://127.0.0.1:9/cloudapi/v6", "IONOS_TOKEN": "tk-of-some-other-tool"},
+], ids=["clean-shell", "inherited-IONOS_API_URL-ignored"])
+def test_make_demo_runs_the_whole_life_of_a_unit_on_the_embedded_emulator(shell):
+    status, output, recap = run(["make", "--no-print-directory", "demo"], **shell)
     assert_demo_output(status, output, recap)
     assert_emulator_stopped(output)
+    ignored = "IONOS_API_URL is set in your shell but ignored: the demo uses its own emulator " \
+              "(run 'make demo DEMO_REAL_API=1' to use that API)"
+    assert (ignored in output) == bool(shell), output
 
 
 def test_demo_stops_its_emulator_when_the_playbook_fails():
@@ -75,12 +86,12 @@ def test_demo_stops_its_emulator_when_the_playbook_fails():
     assert_emulator_stopped(output)
 
 
-def test_demo_uses_the_api_named_by_IONOS_API_URL_and_starts_no_emulator():
+def test_demo_with_DEMO_REAL_API_uses_the_api_named_by_IONOS_API_URL_and_starts_no_emulator():
     with Emulator(username="someone@example.com", password="Pa55-not-printed-anywhere") as emu:
-        status, output, recap = run(["bash", "scripts/demo.sh"], IONOS_API_URL=emu.url, IONOS_USERNAME=emu.username,
-                                    IONOS_PASSWORD=emu.password)
+        status, output, recap = run(["bash", "scripts/demo.sh"], DEMO_REAL_API="1", IONOS_API_URL=emu.url,
+                                    IONOS_USERNAME=emu.username, IONOS_PASSWORD=emu.password)
         assert_demo_output(status, output, recap)
-        assert "IONOS_API_URL is set: running against %s (no emulator started)" % emu.url in output
+        assert "DEMO_REAL_API=1: running against the API at %s (no emulator started)" % emu.url in output
         assert "Started the API emulator" not in output and emu.password not in output
         # The emulator lists the login tokens it put into SSO URLs: the demo fetched one, printed none.
         [token] = emu.sso_tokens()
@@ -97,8 +108,8 @@ def test_demo_refuses_to_touch_a_unit_it_did_not_create():
         emu.create_unit(DEMO_UNIT, email="someone-else@example.com", password="Their-own-pass-1", wait=True)
         emu.clear_log()
 
-        status, output, recap = run(["bash", "scripts/demo.sh"], IONOS_API_URL=emu.url, IONOS_USERNAME=emu.username,
-                                    IONOS_PASSWORD=emu.password)
+        status, output, recap = run(["bash", "scripts/demo.sh"], DEMO_REAL_API="1", IONOS_API_URL=emu.url,
+                                    IONOS_USERNAME=emu.username, IONOS_PASSWORD=emu.password)
 
         assert status != 0 and recap.get("localhost", {}).get("changed") == 0, output
         assert "A backup unit named %s already exists" % DEMO_UNIT in output
