@@ -3,8 +3,10 @@
 """An AWX-style job: ansible-runner, credentials injected by the shipped credential type.
 
 AWX renders each env injector of a credential type with a Jinja2 sandbox, over a namespace that
-holds only the credential's non-empty inputs, and sets every injector variable (an unset field
-renders as an empty string). `inject` does the same, from the YAML file the collection ships; the
+holds only the credential's non-empty inputs (and every boolean field, false when unset), and sets
+every injector variable (an unset field renders as an empty string). It first writes each file
+injector to a file of its own, named in the namespace as ``tower.filename.<label>``. `inject` does
+the same, from the YAML file the collection ships; the
 jobs run through ansible-runner's Python API against an emulator whose credentials are random, so
 that only the injected ones can work. That the modules document these variables:
 test_release.py::test_installed_documentation_shows_the_role_options_and_the_module_environment.
@@ -23,6 +25,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from harness import Emulator  # tests/mock_api is on sys.path (see conftest.py)
 from reliability.helpers import REPO_ROOT, clean_env, playbook
+from test_tls import write_self_signed_certificate  # tests/system is on sys.path (pytest prepend import mode)
 
 CREDENTIAL_TYPE = yaml.safe_load((REPO_ROOT / "meta" / "awx" / "credential_type.yml").read_text())
 FIELDS = {field["id"]: field for field in CREDENTIAL_TYPE["inputs"]["fields"]}
@@ -36,11 +39,19 @@ ROLE_PLAYBOOK = playbook(roles=["ionoscloud.backup.backupunits"], vars={"backupu
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of forkpty:DeprecationWarning")
 
 
-def inject(inputs):
-    """The environment AWX gives a job for a credential of this type with these inputs."""
+def inject(inputs, files_dir):
+    """The environment AWX gives a job for a credential of this type with these inputs (files in files_dir)."""
     assert set(inputs) <= set(FIELDS), "not inputs of the credential type: %s" % (set(inputs) - set(FIELDS))
     sandbox = ImmutableSandboxedEnvironment()
-    return {var: sandbox.from_string(template).render(**{name: value for name, value in inputs.items() if value})
+    namespace = {name: False for name, field in FIELDS.items() if field["type"] == "boolean"}
+    namespace.update({name: value for name, value in inputs.items() if value or isinstance(value, bool)})
+    filenames = {}
+    for label, template in CREDENTIAL_TYPE["injectors"].get("file", {}).items():
+        path = files_dir / ("injected-" + label.split(".")[1])
+        path.write_text(sandbox.from_string(template).render(**namespace))
+        filenames[label.split(".")[1]] = str(path)
+    namespace["tower"] = {"filename": filenames}
+    return {var: sandbox.from_string(template).render(**namespace)
             for var, template in CREDENTIAL_TYPE["injectors"]["env"].items()}
 
 
@@ -88,21 +99,32 @@ def private_emulator():
         yield emu
 
 
-def test_credential_type_defines_the_module_environment():
-    assert CREDENTIAL_TYPE["kind"] == "cloud" and set(CREDENTIAL_TYPE["injectors"]) == {"env"}
+def test_credential_type_defines_the_module_environment(tmp_path):
+    assert CREDENTIAL_TYPE["kind"] == "cloud" and set(CREDENTIAL_TYPE["injectors"]) == {"env", "file"}
     assert set(CREDENTIAL_TYPE["injectors"]["env"]) == {
-        "IONOS_API_URL", "IONOS_USERNAME", "IONOS_PASSWORD", "IONOS_TOKEN", "IONOS_CONTRACT_NUMBER"}
+        "IONOS_API_URL", "IONOS_USERNAME", "IONOS_PASSWORD", "IONOS_TOKEN", "IONOS_CONTRACT_NUMBER",
+        "IONOS_VALIDATE_CERTS", "IONOS_CA_PATH"}
     # Secrets are stored encrypted and never shown again; nothing else is marked secret.
     assert {name for name, field in FIELDS.items() if field.get("secret")} == {"token", "password"}
-    assert all(field["type"] == "string" and field.get("label") for field in FIELDS.values())
+    assert all(field["type"] in ("string", "boolean") and field.get("label") for field in FIELDS.values())
     assert set(CREDENTIAL_TYPE["inputs"].get("required", [])) <= set(FIELDS)
-    # Every injector renders a defined input, and every input reaches the modules.
-    assert sorted(inject({name: "<%s>" % name for name in FIELDS}).values()) == sorted("<%s>" % name for name in FIELDS)
+    # Every string injector renders a defined input, and every string input reaches the modules.
+    strings = {name: "<%s>" % name for name, field in FIELDS.items() if field["type"] == "string"}
+    injected = inject(strings, tmp_path)
+    assert (tmp_path / "injected-ca_bundle").read_text() == "<ca_bundle>"
+    assert injected.pop("IONOS_CA_PATH") == str(tmp_path / "injected-ca_bundle")
+    strings.pop("ca_bundle")
+    assert injected.pop("IONOS_VALIDATE_CERTS") == ""  # the box left alone: the modules validate certificates
+    assert sorted(injected.values()) == sorted(strings.values())
+    # Ticked, it turns validation off; with no CA bundle, IONOS_CA_PATH stays empty (unset for the modules),
+    # never the name of the empty file AWX writes anyway.
+    injected = inject({"skip_validate_certs": True, "ca_bundle": ""}, tmp_path)
+    assert injected["IONOS_VALIDATE_CERTS"] == "false" and injected["IONOS_CA_PATH"] == ""
 
 
 def test_demo_playbook_runs_with_a_token_credential(private_emulator, collection_path, tmp_path):
     emu = private_emulator
-    injected = inject({"api_url": emu.url, "token": emu.token})
+    injected = inject({"api_url": emu.url, "token": emu.token}, tmp_path)
     # AWX sets the variables of the empty fields too, as empty strings.
     assert injected["IONOS_USERNAME"] == injected["IONOS_PASSWORD"] == injected["IONOS_CONTRACT_NUMBER"] == ""
 
@@ -123,7 +145,7 @@ def test_role_runs_with_a_basic_credential_and_contract_number(private_emulator,
     emu = private_emulator
     unit_password = "unit-" + secrets.token_hex(12)
     injected = inject({"api_url": emu.url, "username": emu.username, "password": emu.password,
-                       "contract_number": "31721234"})
+                       "contract_number": "31721234"}, tmp_path)
     assert injected["IONOS_TOKEN"] == ""
 
     runner, shown = run_job(tmp_path, collection_path, ROLE_PLAYBOOK, injected, UNIT_PASSWORD=unit_password)
@@ -142,10 +164,21 @@ def test_wrong_credential_fails_the_job_without_leaking_it(private_emulator, col
     emu = private_emulator
     wrong_token = "tk-" + secrets.token_hex(16)
 
-    runner, shown = run_job(tmp_path, collection_path, ROLE_PLAYBOOK, inject({"api_url": emu.url, "token": wrong_token}),
+    runner, shown = run_job(tmp_path, collection_path, ROLE_PLAYBOOK, inject({"api_url": emu.url, "token": wrong_token}, tmp_path),
                             UNIT_PASSWORD="irrelevant-1")
 
     assert runner.status == "failed", shown
     assert "API error 401" in shown
     assert emu.units() == []
     assert wrong_token not in shown
+
+
+def test_ca_bundle_field_lets_the_modules_trust_a_self_signed_api(collection_path, tmp_path):
+    cert_path, key_path = write_self_signed_certificate(tmp_path)
+    with Emulator(token="tk-" + secrets.token_hex(16), tls_cert=str(cert_path), tls_key=str(key_path)) as emu:
+        injected = inject({"api_url": emu.url, "token": emu.token, "ca_bundle": cert_path.read_text()}, tmp_path)
+        assert injected["IONOS_VALIDATE_CERTS"] == ""  # validated, against the injected CA file
+        runner, shown = run_job(tmp_path, collection_path,
+                                playbook(tasks=[{"ionoscloud.backup.backupunit_info": {}}]), injected)
+        assert runner.status == "successful", shown
+        assert emu.log() and emu.token not in shown
