@@ -36,7 +36,7 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 
-COLLECTION_VERSION = '2.0.0'
+COLLECTION_VERSION = '3.0.0'
 USER_AGENT = 'ansible-collection-ionoscloud.backup/' + COLLECTION_VERSION
 DEFAULT_API_URL = 'https://api.ionos.com/cloudapi/v6'
 REDACTED = '********'
