@@ -423,23 +423,22 @@ def bench_waiting(b):
                 'median_2': median(samples[delay]), 'overhead': median(overhead), 'overhead_samples': overhead,
                 'task_minus_delay': median(samples[delay]) - delay, 'polls_2': median(polls[delay]), 'polls_2_max': max(polls[delay]),
                 'polls_0': median(polls[0.0]), 'requests_after_post_2': details[delay], 'requests_after_post_0': details[0.0]}
-    # the wait alone, without Ansible: POST a unit, then time the installed BackupUnitResource._wait (real HTTP, its
+    # the wait alone, without Ansible: POST a unit, then time the installed BackupUnits._wait (real HTTP, its
     # default poll policy)
     _client, _backupunit = b.utils()
-
-    class ModuleStub:       # what _wait reads from the module
-        params = {'wait_timeout': 600}
-
     with Emulator(provisioning_delay=delay) as emu:
         for mode, tracking in (('on', True), ('off', False)):
             emu.configure(request_tracking=tracking)
             client = _client.ApiClient(api_url=emu.url, username=emu.username, password=emu.password)
-            resource, overheads, polls = _backupunit.BackupUnitResource(ModuleStub(), client=client), [], []
+            resource, overheads, polls = _backupunit.BackupUnits(client), [], []
             for r in range(rounds):
                 response = client.post('/backupunits', {'properties': {'name': 'cw-%s-%d' % (mode, r), 'password': UNIT_PASSWORD}})
                 accepted = time.monotonic()
                 emu.clear_log()
-                unit = resource._wait(response.body['id'], response.location)
+                name = 'cw-%s-%d' % (mode, r)
+                outcome = _backupunit.Outcome(_backupunit.Plan(name, 'create', None, {'name': name}, None, False))
+                outcome.unit_id, outcome.answered, outcome.location = response.body['id'], response.body, response.location
+                unit = resource._wait(outcome, 600)
                 overheads.append(time.monotonic() - accepted - delay)
                 if unit is None or _backupunit.unit_state(unit) != 'AVAILABLE':
                     raise BenchError('client-level wait returned %r' % (unit,))

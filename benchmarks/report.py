@@ -288,7 +288,7 @@ def section_waiting(r, wt, w):
       f'than the delay and polls at most {GOAL_WAIT_POLLS} times, with request tracking on and off (off: the status URL answers 404 and '
       'the module polls the unit until AVAILABLE).\n')
     w('The emulator\'s delayed model is asked for explicitly (by default a write is finished when answered, section 3). **Wait alone**:')
-    w(f'the installed `BackupUnitResource._wait` (real client and HTTP), from the POST\'s answer to the AVAILABLE unit, minus the delay; '
+    w(f'the installed `BackupUnits._wait` (real client and HTTP), from the POST\'s answer to the AVAILABLE unit, minus the delay; '
       f'median of {wt["rounds"]} creates. **Whole task**: `ansible -m ionoscloud.backup.backupunit` creates alternating 0 s and {delay:g} s '
       f'delays; overhead is the task with {delay:g} s less the task with 0 s less {delay:g} s, median of {wt["rounds"]} pairs; "task time - '
       f'{delay:g} s" includes Ansible\'s per-task cost.{load_note(wt)}\n')

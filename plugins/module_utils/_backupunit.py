@@ -3,10 +3,12 @@
 # BSD 2-Clause License (see https://opensource.org/licenses/BSD-2-Clause)
 # SPDX-License-Identifier: BSD-2-Clause
 
-"""The backup unit resource: every behaviour the backupunit* modules share, in one place.
+"""Backup units: what a declared unit needs (decisions), and the reads and writes that carry it out.
 
-Modules construct BackupUnitResource(module) and call one method: converge_one(), converge(),
-info() or sso_url(). Those end the module run (exit_json / fail_json).
+Decisions are pure: plan_unit() takes a declared unit and the unit as the API has it, and returns
+an immutable Plan (action, body, diff). BackupUnits carries plans out against the API; what a
+write did is its Outcome. Nothing here reads module options or ends a module run: modules pass
+explicit arguments and call exit_json/fail_json themselves.
 """
 
 from __future__ import annotations
@@ -20,15 +22,12 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
     DEFAULT_API_URL,
     AnswerLost,
     ApiError,
+    InputError,
     IonosError,
     RequestFailed,
     TransportError,
     WaitTimeout,
     request_id_from_url,
-)
-from ansible_collections.ionoscloud.backup.plugins.module_utils._common import (
-    client_from_module,
-    fail_with_error,
 )
 
 COLLECTION_PATH = '/backupunits'
@@ -43,7 +42,7 @@ MAX_WRITE_ATTEMPTS = 5
 PASSWORD_BEFORE = '<write-only: current value not readable>'
 PASSWORD_AFTER = '<new password: not shown>'
 # States that prove a unit is on its way out, and states of a unit with some request pending:
-# perhaps a delete, perhaps not (BUSY does not say which; the emulator shows a deleting unit as BUSY).
+# perhaps a delete, perhaps not (BUSY does not say which).
 DELETING_STATES = ('DESTROYING', 'TERMINATED')
 FAILED_STATES = ('FAILED', 'FAILED_UPDATING', 'FAILED_SUSPENDED')
 PENDING_STATES = ('BUSY', 'UPDATING', 'DEPLOYING')
@@ -51,6 +50,9 @@ PENDING_STATES = ('BUSY', 'UPDATING', 'DEPLOYING')
 # more non-empty labels, no whitespace anywhere. Deliberately loose (plus tags, apostrophes and
 # internationalised addresses pass): it catches the typos the API would otherwise accept and store.
 EMAIL_RE = re.compile(r'[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+')
+# What a user can do about a unit in a FAILED state: the API says no more than the state.
+NEXT_STEP_FAILED = ('if the unit holds no backups you need, delete it (state: absent) and create it again; '
+                    'otherwise ask IONOS support about it, quoting its id')
 
 
 def unit_properties(unit):
@@ -75,11 +77,20 @@ def settled(unit):
     return unit_state(unit) == 'AVAILABLE' and not looks_stale(unit)
 
 
-def email_problem(email):
-    """Why `email` is not a usable address (one line), or None when it is."""
-    if EMAIL_RE.fullmatch(email):
+def public_unit(unit):
+    """A copy of the unit that can be returned: never a password, even if the API sent one.
+
+    Shallow (the unit and its properties), so that listing 10,000 units costs no deep copies.
+    """
+    if unit is None:
         return None
-    return 'email %r is not a valid email address (expected name@domain)' % email
+    unit = dict(unit)
+    if isinstance(unit.get('properties'), dict):
+        unit['properties'] = {key: value for key, value in unit['properties'].items() if key != 'password'}
+    return unit
+
+
+# ---- input: checked before any request -----------------------------------------------------
 
 
 def same_email(wanted, current):
@@ -105,43 +116,82 @@ def name_problem(name):
 
 
 def spec_problem(spec, password_option='password'):
-    """Why the declared unit `spec` cannot be converged (one line), or None: checked before any request.
+    """Why the declared unit `spec` cannot be converged (one line), or None.
 
-    Its name is checked apart, by name_problem(), since backupunit may name the unit by id alone.
+    `spec` has name, state and, for present, email, password and update_password. Its name is
+    checked apart, by name_problem(), since a unit may be named by its id alone.
     """
     if spec['state'] != 'present':      # only state=present sends an email or a password
         return None
-    if spec.get('email') is not None:
-        problem = email_problem(spec['email'])
-        if problem:
-            return problem
+    email = spec.get('email')
+    if email is not None and not EMAIL_RE.fullmatch(email):
+        return 'email %r is not a valid email address (expected name@domain)' % email
     if spec['update_password'] == 'always' and not spec.get('password'):
         return 'update_password is always but %s is missing or empty, so nothing would be set; give the new ' \
                'password, or use update_password: on_create' % password_option
     return None
 
 
-class Plan:
-    """What one unit needs, decided before any write: `action` is create, update, delete or None.
+def check_lookup(name=None, unit_id=None, wait_timeout=None):
+    """Raise InputError for a name, id or wait_timeout no request should be sent with.
 
-    After the write: `changed` (the API applied it), `answered` (the unit as the API last showed
-    it), `location` (the request to follow), `error` (why it failed, in the list module).
+    An empty name or id (an unset host variable, say) is a mistake, never a wildcard.
+    """
+    problem = name_problem(name) if name is not None else None
+    if problem:
+        raise InputError(problem)
+    if unit_id is not None and not unit_id.strip():
+        raise InputError('id must not be empty')
+    if wait_timeout is not None and wait_timeout < 0:
+        raise InputError('wait_timeout must be 0 or more seconds, got %s' % wait_timeout)
+
+
+def check_unit(spec, label, password_option='password'):
+    """Raise InputError naming `label` when the declared unit `spec` cannot be converged."""
+    problem = spec_problem(spec, password_option)
+    if problem:
+        raise InputError('%s: %s' % (label, problem))
+
+
+def check_list(specs, purge):
+    """Raise InputError when the declared list `specs` cannot be converged, naming the entry.
+
+    A purge of a list without a present unit would delete every unit of the contract: such a list
+    is more often a variable that did not load than a wish, so it is refused.
+    """
+    if purge and not any(spec['state'] == 'present' for spec in specs):
+        raise InputError(
+            'refusing to purge: the list of units %s, so purge would delete every backup unit of the contract and '
+            'all of their backups (an empty list is often a variable that did not load); nothing was changed. List '
+            'the units to keep, or delete units by name with state: absent'
+            % ('is empty' if not specs else 'declares no unit with state: present'))
+    counts = collections.Counter(spec['name'] for spec in specs)
+    duplicates = sorted(name for name, count in counts.items() if count > 1)
+    if duplicates:
+        raise InputError('these backup unit names are listed more than once: %s; each unit must appear once'
+                         % ', '.join(duplicates))
+    for index, spec in enumerate(specs):
+        label = 'units[%d] %r' % (index, spec['name'])
+        problem = name_problem(spec['name'])
+        if problem:
+            raise InputError('%s: %s' % (label, problem))
+        check_unit(spec, label)
+
+
+# ---- decisions -----------------------------------------------------------------------------
+
+
+class Plan(collections.namedtuple('Plan', 'name action unit body diff purged')):
+    """What one unit needs, decided before any write; immutable.
+
+    `action` is create, update, delete or None; `unit` the unit as found (None when absent);
+    `body` the properties to POST or PATCH; `diff` name and email before and after; `purged`
+    true for an undeclared unit that purge deletes.
     """
 
-    def __init__(self, name, action, unit=None, body=None, diff=None, purged=False):
-        self.name = name
-        self.action = action
-        self.unit = unit                # as it was found; None when it does not exist
-        self.body = body                # the properties to POST or PATCH
-        self.diff = diff
-        self.purged = purged            # deleted because purge found it undeclared
-        self.unit_id = unit.get('id') if unit else None
-        self.answered = unit
-        self.location = None
-        self.changed = False
-        self.error = None
-        # Nothing to wait for when nothing is written, unless the unit is still busy from an earlier write.
-        self.needs_wait = action is not None or (unit is not None and not settled(unit))
+    @property
+    def unit_id(self):
+        return self.unit.get('id') if self.unit else None
 
     def predicted(self, wait):
         """The unit as a real run would leave it, for check mode."""
@@ -156,60 +206,137 @@ class Plan:
 def plan_unit(spec, unit, password_option='password', purged=False):
     """Decide what the declared unit `spec` needs, given `unit` as the API has it (or None).
 
-    `spec` has name, state and, for present, email, password and update_password. A password is
-    write-only in the API, so it is only sent to create a unit or with update_password=always.
+    A password is write-only in the API, so it is only sent to create a unit or with
+    update_password=always. Raises InputError when a unit must be created without a password.
     """
     name = spec['name']
     if spec['state'] == 'absent':
         if unit is None:
-            return Plan(name, None)
-        return Plan(name, 'delete', unit, diff=dict(before=_comparable(unit_properties(unit)), after={}),
-                    purged=purged)
+            return Plan(name, None, None, None, None, purged)
+        return Plan(name, 'delete', unit, None, dict(before=_comparable(unit_properties(unit)), after={}), purged)
     if unit is None:
         if not spec.get('password'):
-            raise IonosError('%s is required to create backup unit %r' % (password_option, name))
+            raise InputError('%s is required to create backup unit %r' % (password_option, name))
         wanted = _comparable(dict(name=name, email=spec.get('email')))
-        return Plan(name, 'create', body=dict(wanted, password=spec['password']),
-                    diff=dict(before={}, after=dict(wanted, password=PASSWORD_AFTER)))
+        return Plan(name, 'create', None, dict(wanted, password=spec['password']),
+                    dict(before={}, after=dict(wanted, password=PASSWORD_AFTER)), purged)
     current = unit_properties(unit)
     changes = {}
     if spec.get('email') is not None and not same_email(spec['email'], current.get('email')):
         changes['email'] = spec['email']
-    if spec['update_password'] == 'always' and spec.get('password'):     # spec_problem refuses it empty
+    if spec['update_password'] == 'always' and spec.get('password'):     # check_unit refuses it empty
         changes['password'] = spec['password']
     if not changes:
-        return Plan(name, None, unit)
+        return Plan(name, None, unit, None, None, purged)
     before = _comparable(current)
     after = dict(before, **_comparable(changes))
     if 'password' in changes:
         before['password'] = PASSWORD_BEFORE
         after['password'] = PASSWORD_AFTER
-    return Plan(name, 'update', unit, body=changes, diff=dict(before=before, after=after))
+    return Plan(name, 'update', unit, changes, dict(before=before, after=after), purged)
 
 
-def public_unit(unit):
-    """A copy of the unit that can be returned: never a password, even if the API sent one."""
-    if unit is None:
-        return None
-    unit = copy.deepcopy(unit)
-    if isinstance(unit.get('properties'), dict):
-        unit['properties'].pop('password', None)
-    return unit
+class Outcome:
+    """What carrying out a plan did: `changed` (the API applied a write), `answered` (the unit as
+    the API last showed it), `location` (the request to follow), `error` (why it failed)."""
 
-
-class BackupUnitResource:
-    """Find, compare, create, update and delete backup units, with check mode and diff."""
-
-    def __init__(self, module, client=None):
-        self.module = module
-        self.client = client if client is not None else client_from_module(module)
+    def __init__(self, plan):
+        self.plan = plan
+        self.unit_id = plan.unit_id
+        self.answered = plan.unit
+        self.location = None
         self.changed = False
-        # The contract the API acts on, when known: it makes each returned unit's `login`.
-        self.contract_number = module.params.get('contract_number')
+        self.error = None
+        # Nothing to wait for when nothing is written, unless the unit is still busy from an earlier write.
+        self.needs_wait = plan.action is not None or (plan.unit is not None and not settled(plan.unit))
+
+    @property
+    def label(self):
+        """The unit as messages name it: its name, and its id once it has one."""
+        return 'backup unit %r%s' % (self.plan.name, ' (id %s)' % self.unit_id if self.unit_id else '')
+
+    def failed_message(self, state):
+        return '%s is in state %s, and the API gives no reason; %s' % (self.label, state, NEXT_STEP_FAILED)
+
+
+def summary(outcomes, left_alone, check_mode):
+    """One line naming what the run did (or, in check mode, would do) to which unit.
+
+    Unchanged units are counted, not named: a long list would drown the changes.
+    """
+    done = collections.OrderedDict()
+    unchanged = 0
+    for outcome in outcomes:
+        plan = outcome.plan
+        if outcome.error is not None:
+            continue
+        if plan.action is None or not outcome.changed:
+            unchanged += 1
+            continue
+        verb = 'would %s' % plan.action if check_mode else dict(create='created', update='updated',
+                                                                 delete='deleted')[plan.action]
+        if plan.purged:
+            verb += ' (undeclared, purged)'
+        done.setdefault(verb, []).append(plan.name)
+    parts = ['%s: %s' % (verb, ', '.join(names)) for verb, names in done.items()]
+    if unchanged or not parts:
+        parts.append('%d unchanged' % unchanged)
+    if left_alone:
+        parts.append('not declared, left alone: %s' % ', '.join(
+            str(unit_properties(unit).get('name')) for unit in left_alone))
+    return '; '.join(parts)
+
+
+def list_result(units, outcomes, undeclared, purge, wait, diff_mode):
+    """The backupunits module's result: per unit what happened, the undeclared units, and `msg`
+    naming it all; `failed` when a unit failed, `msg` then naming each failed unit first."""
+    check_mode = units.check_mode
+    text = summary(outcomes, [] if purge else undeclared, check_mode)
+    entries = []
+    for outcome in outcomes:
+        plan = outcome.plan
+        if check_mode:
+            unit = units.public(plan.predicted(wait))
+        else:
+            unit = None if plan.action == 'delete' else units.public(outcome.answered)
+        entry = dict(name=plan.name, action=plan.action or 'none', changed=outcome.changed, purged=plan.purged,
+                     backupunit=unit)
+        if outcome.error is not None:
+            entry.update(failed=True, msg=outcome.error)
+        entries.append(entry)
+    result = dict(changed=units.changed, msg=text, backupunits=entries,
+                  undeclared=[units.public(unit) for unit in undeclared],
+                  purged=[outcome.plan.name for outcome in outcomes if outcome.plan.purged])
+    if diff_mode:
+        result['diff'] = [dict(outcome.plan.diff, before_header=outcome.plan.name, after_header=outcome.plan.name)
+                          for outcome in outcomes if outcome.plan.diff is not None]
+    failed = [outcome for outcome in outcomes if outcome.error is not None]
+    if failed:
+        result['failed'] = True
+        result['msg'] = '%d of %d backup units failed: %s. The others: %s' % (
+            len(failed), len(outcomes), '; '.join('%r: %s' % (o.plan.name, o.error) for o in failed), text)
+    return result
+
+
+# ---- reads and writes ------------------------------------------------------------------------
+
+
+class BackupUnits:
+    """Reads and writes backup units through `client`, for modules that pass explicit arguments.
+
+    `contract_number`, when known, makes each returned unit's `login`. `check_mode` makes writes
+    predictions. `changed` is true once the API applied a write, also when a later step fails.
+    """
+
+    def __init__(self, client, contract_number=None, check_mode=False):
+        self.client = client
+        self.contract_number = contract_number
+        self.check_mode = check_mode
+        self.changed = False
         # Set once the single GET answered a stale unit (#641): later reads of the run use the list.
         self.single_get_is_stale = False
 
-    # ---- reads (usable on their own, e.g. by info modules) ---------------------------
+    # ---- reads ------------------------------------------------------------------------------
 
     def list(self):
         """Every backup unit of the contract, with properties and metadata (one request).
@@ -226,18 +353,6 @@ class BackupUnitResource:
                            hint='no backup-unit API answers there: api_url must be the Cloud API v6 base URL, '
                                 'like %s, or the host alone; got %s' % (DEFAULT_API_URL, self.client.base_url))
         return [item for item in body.get('items') or [] if isinstance(item, dict)]
-
-    def read_contract_number(self):
-        """The number of the contract the API acts on, from one GET /contracts (None if it names none).
-
-        Without X-Contract-Number the API answers for the user's own contract; several contracts
-        in the answer leave it open which one that is, so none is picked.
-        """
-        body = self.client.get(CONTRACTS_PATH, depth=LIST_DEPTH) or {}
-        contracts = body.get('items') if isinstance(body.get('items'), list) else [body]
-        numbers = {(contract.get('properties') or {}).get('contractNumber')
-                   for contract in contracts if isinstance(contract, dict)} - {None}
-        return numbers.pop() if len(numbers) == 1 else None
 
     def get(self, unit_id):
         """The unit with this id, or None when it does not exist (one request).
@@ -258,225 +373,149 @@ class BackupUnitResource:
             self.single_get_is_stale = True
         return next((unit for unit in self.list() if unit.get('id') == unit_id), None)
 
-    def find(self, name=None, unit_id=None):
-        """The unit with this id, else with this name (one list request), or None.
-
-        Fails when several units carry the name, since the name is the only key the module has.
-        """
-        if unit_id:
-            return self.get(unit_id)
+    def find(self, name):
+        """The unit with this name (one list request), or None; fails when several carry the name."""
         matches = [unit for unit in self.list() if unit_properties(unit).get('name') == name]
         if len(matches) > 1:
             raise IonosError('%d backup units are named %r (ids %s); use the id to pick one' % (
                 len(matches), name, ', '.join(sorted(str(unit.get('id')) for unit in matches))))
         return matches[0] if matches else None
 
-    # ---- module entry points ----------------------------------------------------------
+    def read_contract_number(self):
+        """The number of the contract the API acts on, from one GET /contracts (None if it names none).
 
-    def converge_one(self):
-        """Exit with the unit named `name` (or with `id`) in its declared state (the backupunit module)."""
-        self._run(self._converge_one)
-
-    def converge(self):
-        """Exit with the declared list `units` converged in one pass (the backupunits module).
-
-        One list read; every create, update and delete sent without waiting in between; then
-        one wait for all of them, one list request per poll. A unit whose write fails does not
-        stop the others; the run then fails at the end, naming each failed unit and why.
+        Without X-Contract-Number the API answers for the user's own contract; several contracts
+        in the answer leave it open which one that is, so none is picked.
         """
-        self._run(self._converge_list)
+        body = self.client.get(CONTRACTS_PATH, depth=LIST_DEPTH) or {}
+        contracts = body.get('items') if isinstance(body.get('items'), list) else [body]
+        numbers = {(contract.get('properties') or {}).get('contractNumber')
+                   for contract in contracts if isinstance(contract, dict)} - {None}
+        return numbers.pop() if len(numbers) == 1 else None
 
-    def info(self):
-        """Exit with `backupunits`: the unit with `id`, the units named `name`, or every unit.
-
-        Always one request: an unknown id is a 404 (no list first), a name filters the list.
-        Unlike find(), several units with the name are all returned, not an error.
-        """
-        def run():
-            params = self.module.params
-            if params.get('id') is not None:
-                unit = self.get(params['id'])
-                units = [unit] if unit else []
-            elif params.get('name') is not None:
-                units = [unit for unit in self.list() if unit_properties(unit).get('name') == params['name']]
-            else:
-                units = self.list()
-            if units and self.contract_number is None:
-                self._learn_contract_number()
-            # These dicts are fresh from the API and used only here, so the password is dropped in
-            # place: a deep copy per unit would cost more than the rest of a 10,000-unit run.
-            for unit in units:
-                if isinstance(unit.get('properties'), dict):
-                    unit['properties'].pop('password', None)
-                self._add_login(unit)
-            return dict(changed=False, backupunits=units)
-        self._run(run)
-
-    def sso_url(self):
-        """Exit with `sso_url`: a single sign-on URL of the unit with `id` or `name`.
+    def sso_url(self, name=None, unit_id=None):
+        """A single sign-on URL of the unit with `unit_id`, else named `name`.
 
         By id it is one request (a 404 means no such unit); by name, the list and then the URL.
         The URL carries a login token: it goes only into the result, never into a message.
         """
-        def run():
-            params = self.module.params
-            if params.get('id') is not None:
-                unit_id, label = params['id'], 'with id %r' % params['id']
-            else:
-                unit = self.find(name=params['name'])
-                if unit is None:
-                    raise IonosError('backup unit %r not found' % params['name'])
-                unit_id, label = unit['id'], repr(params['name'])
-            try:
-                body = self.client.get('%s/%s/ssourl' % (COLLECTION_PATH, _path_part(unit_id))) or {}
-            except ApiError as exc:
-                if exc.status == 404:
-                    raise IonosError('backup unit %s not found' % label)
-                raise
-            if not isinstance(body, dict) or not body.get('ssoUrl'):
-                raise IonosError('the API returned no ssoUrl for backup unit %s' % label)
-            # Ansible masks every no_log value (password, token) wherever it occurs in a result, so a
-            # credential that happens to occur inside the URL would silently break the returned URL.
-            if any(secret and secret in body['ssoUrl'] for secret in self.module.no_log_values):
-                self.module.warn('a no_log option value (a credential) occurs inside the SSO URL, so Ansible '
-                                 'masks part of the returned sso_url and it will not work; use a longer credential')
-            return dict(changed=False, sso_url=body['ssoUrl'])
-        self._run(run)
-
-    # ---- deciding and sending writes (one unit or a list) -----------------------------
-
-    def _converge_one(self):
-        params = self.module.params
-        spec = dict(name=params.get('name'), email=params.get('email'), password=params.get('backupunit_password'),
-                    update_password=params['update_password'], state=params['state'])
-        label = 'backup unit %r' % spec['name'] if spec['name'] is not None else 'backup unit with id %r' % params['id']
-        problem = spec_problem(spec, password_option='backupunit_password')
-        if problem:
-            raise IonosError('%s: %s' % (label, problem))
-        if params.get('id') is None:
-            unit = self.find(name=spec['name'])
+        if unit_id is not None:
+            label = 'with id %r' % unit_id
         else:
-            unit = self._by_id(params['id'], spec)
+            unit = self.find(name)
+            if unit is None:
+                raise IonosError('backup unit %r not found' % name)
+            unit_id, label = unit['id'], repr(name)
+        try:
+            body = self.client.get('%s/%s/ssourl' % (COLLECTION_PATH, _path_part(unit_id))) or {}
+        except ApiError as exc:
+            if exc.status == 404:
+                raise IonosError('backup unit %s not found' % label)
+            raise
+        if not isinstance(body, dict) or not body.get('ssoUrl'):
+            raise IonosError('the API returned no ssoUrl for backup unit %s' % label)
+        return body['ssoUrl']
+
+    def public(self, unit):
+        """The unit as modules return it: a copy without password, with its login when that is known."""
+        unit = public_unit(unit)
+        name = unit_properties(unit).get('name')
+        if unit is not None and self.contract_number is not None and name:
+            unit['login'] = '%s-%s' % (self.contract_number, name)
+        return unit
+
+    # ---- one unit ---------------------------------------------------------------------------
+
+    def converge_one(self, spec, unit_id=None, wait=True, wait_timeout=600):
+        """Bring the unit named in `spec` (or with `unit_id`) to its declared state.
+
+        Returns (plan, outcome, unit): the unit as it is after the run (as it was, for a delete),
+        or as a real run would leave it, in check mode.
+        """
+        unit = self.find(spec['name']) if unit_id is None else self._by_id(unit_id, spec)
         plan = plan_unit(spec, unit, password_option='backupunit_password')
-        if self.module.check_mode:
-            self.changed = plan.action is not None
-            return self._result(plan.predicted(params['wait']), plan.diff)
+        outcome = Outcome(plan)
+        if self.check_mode:
+            outcome.changed = self.changed = plan.action is not None
+            return plan, outcome, plan.predicted(wait)
         if plan.action is not None:
             try:
-                self._send(plan)
+                self._send(outcome, wait_timeout)
             finally:
-                self.changed = plan.changed
-        unit = plan.answered
-        if params['wait'] and plan.needs_wait:
-            unit = self._wait(plan)
-        return self._result(plan.unit if plan.action == 'delete' else unit, plan.diff)
+                self.changed = outcome.changed
+        unit = outcome.answered
+        if wait and outcome.needs_wait:
+            unit = self._wait(outcome, wait_timeout)
+        return plan, outcome, plan.unit if plan.action == 'delete' else unit
 
     def _by_id(self, unit_id, spec):
         """The unit with `unit_id` (None when absent and state=absent); names `spec` after it."""
         unit = self.get(unit_id)
         if unit is None:
             if spec['state'] == 'present':
-                raise IonosError('no backup unit has id %r; to create a unit, give its name instead (the API '
+                raise InputError('no backup unit has id %r; to create a unit, give its name instead (the API '
                                  'assigns the id)' % unit_id)
             spec['name'] = unit_id      # for messages only: nothing will be sent
             return None
         found = unit_properties(unit).get('name')
         if spec['name'] is not None and spec['name'] != found:
-            raise IonosError('backup unit %s is named %r, not %r; a unit cannot be renamed' % (unit_id, found, spec['name']))
+            raise InputError('backup unit %s is named %r, not %r; a unit cannot be renamed' % (unit_id, found, spec['name']))
         spec['name'] = found
         return unit
 
-    def _converge_list(self):
-        params = self.module.params
-        specs = params['units']
-        if params['purge'] and not any(spec['state'] == 'present' for spec in specs):
-            raise IonosError(
-                'refusing to purge: the list of units %s, so purge would delete every backup unit of the contract and all of '
-                'their backups (an empty list is often a variable that did not load); nothing was changed. List '
-                'the units to keep, or delete units by name with state: absent'
-                % ('is empty' if not specs else 'declares no unit with state: present'))
-        names = [spec['name'] for spec in specs]
-        duplicates = sorted(name for name, count in collections.Counter(names).items() if count > 1)
-        if duplicates:
-            raise IonosError('these backup unit names are listed more than once: %s; each unit must appear once'
-                             % ', '.join(duplicates))
-        for index, spec in enumerate(specs):
-            spec['update_password'] = spec.get('update_password') or params['update_password']
-            problem = name_problem(spec['name']) or spec_problem(spec)
-            if problem:
-                raise IonosError('units[%d] %r: %s' % (index, spec['name'], problem))
+    # ---- a declared list --------------------------------------------------------------------
 
+    def converge_list(self, specs, purge=False, wait=True, wait_timeout=600):
+        """Converge the declared list in one pass; returns (outcomes, undeclared units).
+
+        One list read; every create, update and delete sent without waiting in between; then one
+        wait for all of them, one list request per poll. A unit whose write fails does not stop the
+        others: its outcome carries the error.
+        """
         existing = self.list()
         by_name = {}
         for unit in existing:
             by_name.setdefault(unit_properties(unit).get('name'), []).append(unit)
-        ambiguous = sorted(name for name in names if len(by_name.get(name, ())) > 1)
+        ambiguous = sorted(spec['name'] for spec in specs if len(by_name.get(spec['name'], ())) > 1)
         if ambiguous:
             raise IonosError('several backup units are named %s; remove the extra ones before converging'
                              % ', '.join(repr(name) for name in ambiguous))
         # Every plan is made, so every input problem found, before the first write.
-        plans = [plan_unit(spec, (by_name.get(spec['name']) or [None])[0], password_option='password')
-                 for spec in specs]
-        declared = set(names)
+        plans = [plan_unit(spec, (by_name.get(spec['name']) or [None])[0]) for spec in specs]
+        declared = set(spec['name'] for spec in specs)
         undeclared = [unit for unit in existing if unit_properties(unit).get('name') not in declared]
-        if params['purge']:
+        if purge:
             plans += [plan_unit(dict(name=unit_properties(unit).get('name'), state='absent'), unit, purged=True)
                       for unit in undeclared]
-
-        if self.module.check_mode:
-            for plan in plans:
-                plan.changed = plan.action is not None
+        outcomes = [Outcome(plan) for plan in plans]
+        if self.check_mode:
+            for outcome in outcomes:
+                outcome.changed = outcome.plan.action is not None
         else:
-            for plan in plans:
-                if plan.action is not None:
-                    self._send_capturing_errors(plan)
-            if params['wait']:
-                self._wait_for_all([plan for plan in plans if plan.error is None and plan.needs_wait],
-                                   self.client.deadline(params['wait_timeout']))
-        self.changed = any(plan.changed for plan in plans)
+            for outcome in outcomes:
+                if outcome.plan.action is not None:
+                    try:
+                        self._send(outcome, wait_timeout)
+                    except IonosError as exc:
+                        outcome.error = str(exc)
+            if wait:
+                self._wait_for_all([outcome for outcome in outcomes if outcome.error is None and outcome.needs_wait],
+                                   wait_timeout)
+        self.changed = any(outcome.changed for outcome in outcomes)
+        return outcomes, undeclared
 
-        summary = _summary(plans, [] if params['purge'] else undeclared, self.module.check_mode)
-        result = dict(changed=self.changed, msg=summary,
-                      backupunits=[self._plan_result(plan) for plan in plans],
-                      undeclared=[self._public(unit) for unit in undeclared],
-                      purged=[plan.name for plan in plans if plan.purged])
-        if self.module._diff:
-            result['diff'] = [dict(plan.diff, before_header=plan.name, after_header=plan.name)
-                              for plan in plans if plan.diff is not None]
-        failed = [plan for plan in plans if plan.error is not None]
-        if failed:
-            result['failed'] = True
-            result['msg'] = '%d of %d backup units failed: %s. The others: %s' % (
-                len(failed), len(plans), '; '.join('%r: %s' % (plan.name, plan.error) for plan in failed), summary)
-        return result
+    # ---- writes -----------------------------------------------------------------------------
 
-    def _plan_result(self, plan):
-        if self.module.check_mode:
-            unit = plan.predicted(self.module.params['wait'])
+    def _send(self, outcome, wait_timeout):
+        """Send the plan's write, never twice for one applied change; records it in `outcome`."""
+        action = outcome.plan.action
+        deadline = self.client.deadline(wait_timeout)
+        if action == 'create':
+            self._send_create(outcome, deadline)
+        elif action == 'update':
+            self._send_update(outcome, deadline)
         else:
-            unit = plan.unit if plan.action == 'delete' else plan.answered
-        outcome = dict(name=plan.name, action=plan.action or 'none', changed=plan.changed, purged=plan.purged,
-                       backupunit=None if plan.action == 'delete' and not self.module.check_mode else self._public(unit))
-        if plan.error is not None:
-            outcome['failed'] = True
-            outcome['msg'] = plan.error
-        return outcome
-
-    def _send_capturing_errors(self, plan):
-        try:
-            self._send(plan)
-        except IonosError as exc:
-            plan.error = str(exc)
-        self.changed = self.changed or plan.changed
-
-    def _send(self, plan):
-        """Send the plan's write, never twice for one applied change; sets plan.changed and what to wait for."""
-        if plan.action == 'create':
-            self._send_create(plan)
-        elif plan.action == 'update':
-            self._send_update(plan)
-        else:
-            self._send_delete(plan)
+            self._send_delete(outcome, deadline)
 
     def _pause_before_resend(self, attempt, lost, deadline):
         """Pause before sending a write again (its answer was lost, and it proved not applied): as long as
@@ -488,29 +527,29 @@ class BackupUnitResource:
             raise lost.cause or lost
         self.client.sleep(delay)
 
-    def _send_create(self, plan):
-        deadline = self.client.deadline(self.module.params['wait_timeout'])
+    def _send_create(self, outcome, deadline):
+        plan = outcome.plan
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
             try:
                 response = self.client.post(COLLECTION_PATH, {'properties': plan.body})
-                plan.location, unit = response.location, response.body
+                outcome.location, unit = response.location, response.body
                 break
             except AnswerLost as lost:
                 # Read back by name: found means the POST applied and must not be sent again.
-                unit = self.find(name=plan.name)
+                unit = self.find(plan.name)
                 if unit is not None:
                     break
                 self._pause_before_resend(attempt, lost, deadline)
-        plan.changed = True     # from here on a failure still reports the change made
+        outcome.changed = True     # from here on a failure still reports the change made
         if not isinstance(unit, dict) or not unit.get('id'):
             raise IonosError('the API accepted the new backup unit %r but returned no id' % plan.name)
-        plan.unit_id, plan.answered = unit['id'], unit
+        outcome.unit_id, outcome.answered = unit['id'], unit
 
-    def _send_update(self, plan):
+    def _send_update(self, outcome, deadline):
+        plan = outcome.plan
         unit, changes = plan.unit, plan.body
         path = '%s/%s' % (COLLECTION_PATH, _path_part(unit['id']))
         response = None
-        deadline = self.client.deadline(self.module.params['wait_timeout'])
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
             try:
                 # Only what changes: the name is immutable, readOnly in today's PATCH schema
@@ -522,128 +561,128 @@ class BackupUnitResource:
                 # Read back: a new etag (or a unit now busy) proves the PATCH applied.
                 now = self.get(unit['id'])
                 if now is None:
-                    raise IonosError('backup unit %r disappeared while it was being updated' % plan.name)
+                    raise IonosError('%s disappeared while it was being updated' % outcome.label)
                 if _applied_since(unit, now) or not _remaining_changes(now, changes):
                     break
                 self._pause_before_resend(attempt, lost, deadline)
                 unit, changes = now, _remaining_changes(now, changes)
-        plan.changed = True
-        plan.location = response.location if response is not None else None
+        outcome.changed = True
+        outcome.location = response.location if response is not None else None
         if response is not None and isinstance(response.body, dict):
-            plan.answered = response.body
+            outcome.answered = response.body
         else:
-            plan.answered = _with_properties(unit, plan.body)
+            outcome.answered = _with_properties(unit, plan.body)
 
-    def _send_delete(self, plan):
-        unit_id = plan.unit_id
+    def _send_delete(self, outcome, deadline):
         try:
-            plan.location = self.client.delete('%s/%s' % (COLLECTION_PATH, _path_part(unit_id))).location
+            outcome.location = self.client.delete('%s/%s' % (COLLECTION_PATH, _path_part(outcome.unit_id))).location
         except ApiError as exc:
-            plan.needs_wait = False
+            outcome.needs_wait = False
             if exc.status == 404 and exc.attempts == 1:
                 return      # gone before our DELETE arrived: someone else deleted it, no change of ours
             if exc.status != 404:   # a 404 to a resent DELETE means an earlier one applied
-                self._settle_failed_delete(plan, exc)
+                self._settle_failed_delete(outcome, exc, deadline)
         except TransportError as exc:
-            self._settle_failed_delete(plan, exc)
-            plan.needs_wait = False
-        plan.changed = True
+            outcome.needs_wait = False
+            self._settle_failed_delete(outcome, exc, deadline)
+        outcome.changed = True
 
-    def _settle_failed_delete(self, plan, error):
-        """Decide a DELETE that failed after the client's retries: return when the unit is gone
-        (or, with wait=false, proven to be on its way out); raise `error` when it was not deleted.
+    def _settle_failed_delete(self, outcome, error, deadline):
+        """Decide a DELETE that failed after the client's retries: return when the unit is gone (or
+        proven to be on its way out); raise `error` when it was not deleted.
 
         The first attempt may have applied with its answer lost, and the client's retry then gets
         the API's 422 "being deleted" (or a 5xx, or no answer). Only a read-back can tell, and no
         DELETE is sent again here. A unit that is merely BUSY may be running someone else's write,
-        so it is polled, even with wait=false, until it is gone, proven deleting, or settles (then
-        `error` stands). wait_timeout bounds that.
+        so it is polled until it is gone, proven deleting, or settles (then `error` stands), until
+        `deadline`.
         """
-        unit_id = plan.unit_id
-        wait = self.module.params['wait']
         api_says_deleting = isinstance(error, ApiError) and 'being deleted' in error.message.lower()
 
         def check():
             try:
-                now = self.get(unit_id)
+                now = self.get(outcome.unit_id)
             except IonosError:
                 raise error     # the DELETE's own failure says more than the read-back's
             if now is None:
                 return 'gone'
             state = unit_state(now)
             if state in DELETING_STATES or (api_says_deleting and state in PENDING_STATES):
-                plan.changed = True     # a DELETE of ours (or someone's) applied: a later timeout reports it
-                return None if wait else 'deleting'
+                outcome.changed = True     # a DELETE of ours (or someone's) applied: a later timeout reports it
+                return 'deleting'
             if state in PENDING_STATES:
                 return None
             if state and state.startswith('FAILED'):
-                raise IonosError('%s is in state %s after a DELETE that failed: %s' % (_label(plan), state, error))
+                raise IonosError('%s is in state %s after a DELETE that failed: %s' % (outcome.label, state, error))
             raise error
 
-        what = '%s to be deleted' % _label(plan)
+        what = '%s to be deleted' % outcome.label
         if not api_says_deleting:   # else the error is the expected "being deleted", no news to the user
             what += ' (its DELETE failed: %s)' % error
-        self.client.poll(check, self.client.deadline(self.module.params['wait_timeout']), what)
+        if self.client.poll(check, deadline, what) == 'deleting':
+            outcome.needs_wait = True       # the wait, if asked for, sees it gone
+            outcome.location = None
 
-    # ---- helpers ---------------------------------------------------------------------
+    # ---- waiting ----------------------------------------------------------------------------
 
-    def _wait(self, plan):
-        """Wait for the plan's write to finish; return the unit as it is then (None when gone).
+    def _wait(self, outcome, wait_timeout):
+        """Wait for the outcome's write to finish; return the unit as it is then (None when gone).
 
         A write the API answered with a settled unit (AVAILABLE, as today's API answers) needs no
         wait. Otherwise follows the request's status URL; when the API does not track it (404, or
         no Location), polls the unit until it is AVAILABLE, or gone for a delete. A timeout names
         the unit and the request either way: the request id is what IONOS support asks for.
         """
-        gone = plan.action == 'delete'
-        if not gone and settled(plan.answered):
-            return plan.answered
+        gone = outcome.plan.action == 'delete'
+        if not gone and settled(outcome.answered):
+            return outcome.answered
         client = self.client
-        deadline = client.deadline(self.module.params['wait_timeout'])
+        deadline = client.deadline(wait_timeout)
         try:
-            if plan.location and client.wait_for_request(plan.location, deadline):
-                return None if gone else self.get(plan.unit_id)
+            if outcome.location and client.wait_for_request(outcome.location, deadline):
+                return None if gone else self.get(outcome.unit_id)
         except RequestFailed as exc:
-            raise RequestFailed('%s: %s%s' % (_label(plan), exc.message, '' if gone else '. ' + NEXT_STEP_FAILED),
+            raise RequestFailed('%s: %s%s' % (outcome.label, exc.message, '' if gone else '. ' + NEXT_STEP_FAILED),
                                 request_id=exc.request_id)
 
         def check():
-            unit = self.get(plan.unit_id)
+            unit = self.get(outcome.unit_id)
             if gone:
                 return True if unit is None else None
             if unit is None:
-                raise IonosError('%s disappeared while waiting for it' % _label(plan))
+                raise IonosError('%s disappeared while waiting for it' % outcome.label)
             if unit_state(unit) in FAILED_STATES:
-                raise IonosError(_failed_message(plan, unit_state(unit)))
+                raise IonosError(outcome.failed_message(unit_state(unit)))
             return unit if unit_state(unit) == 'AVAILABLE' else None
 
-        result = client.poll(check, deadline, '%s to %s' % (_label(plan), 'be deleted' if gone else 'become AVAILABLE'),
-                             request_id=request_id_from_url(plan.location))
+        result = client.poll(check, deadline, '%s to %s' % (outcome.label, 'be deleted' if gone else 'become AVAILABLE'),
+                             request_id=request_id_from_url(outcome.location))
         return None if gone else result
 
-    def _wait_for_all(self, plans, deadline):
-        """Wait until the unit of every plan has settled: AVAILABLE, or gone after a delete.
+    def _wait_for_all(self, outcomes, wait_timeout):
+        """Wait until the unit of every outcome has settled: AVAILABLE, or gone after a delete.
 
         One list request per poll, whatever the number of units, on the client's poll schedule;
         the list is also what the API keeps right when its single GET is stale (#641). A unit
-        that fails, or is still pending at `deadline`, gets its error and holds up no other.
+        that fails, or is still pending after `wait_timeout`, gets its error and holds up no other.
         """
-        pending = {plan.unit_id: plan for plan in plans if plan.action == 'delete' or not settled(plan.answered)}
+        pending = {outcome.unit_id: outcome for outcome in outcomes
+                   if outcome.plan.action == 'delete' or not settled(outcome.answered)}
 
         def check():
             units = {unit.get('id'): unit for unit in self.list()}
-            for unit_id, plan in list(pending.items()):
+            for unit_id, outcome in list(pending.items()):
                 unit = units.get(unit_id)
-                if plan.action == 'delete':
+                if outcome.plan.action == 'delete':
                     done = unit is None
                 elif unit is None:
-                    plan.error = '%s disappeared while waiting for it' % _label(plan)
+                    outcome.error = '%s disappeared while waiting for it' % outcome.label
                     done = True
                 elif unit_state(unit) in FAILED_STATES:
-                    plan.error = _failed_message(plan, unit_state(unit))
+                    outcome.error = outcome.failed_message(unit_state(unit))
                     done = True
                 else:
-                    plan.answered = unit
+                    outcome.answered = unit
                     done = settled(unit)
                 if done:
                     del pending[unit_id]
@@ -652,106 +691,11 @@ class BackupUnitResource:
         if not pending:
             return
         try:
-            self.client.poll(check, deadline, 'backup units to settle')
+            self.client.poll(check, self.client.deadline(wait_timeout), 'backup units to settle')
         except WaitTimeout:
-            for plan in pending.values():
-                plan.error = 'timed out after %ss (wait_timeout) waiting for it to %s' % (
-                    self.module.params['wait_timeout'], 'be deleted' if plan.action == 'delete' else 'become AVAILABLE')
-
-    def _public(self, unit):
-        """The unit as modules return it: no password, and its login when that is known."""
-        unit = public_unit(unit)
-        if unit is not None:
-            self._add_login(unit)
-        return unit
-
-    def _learn_contract_number(self):
-        """Set contract_number from the API, so that units carry their login without the user knowing it.
-
-        The login is only a convenience, so a contract the API will not show costs a warning, not the run.
-        """
-        try:
-            self.contract_number = self.read_contract_number()
-        except IonosError as exc:
-            self.module.warn('units are returned without login: reading the contract number (GET %s) failed: %s; '
-                             'set contract_number to have it' % (CONTRACTS_PATH, exc))
-
-    def _add_login(self, unit):
-        """Add `login`, `<contract number>-<unit name>`, the name the backup console and agents log in
-        with, when the contract number is known."""
-        name = unit_properties(unit).get('name')
-        if self.contract_number is not None and name:
-            unit['login'] = '%s-%s' % (self.contract_number, name)
-
-    def _result(self, unit, diff):
-        result = dict(changed=self.changed, backupunit=self._public(unit))
-        if diff is not None and self.module._diff:
-            result['diff'] = diff
-        return result
-
-    def _check_options(self):
-        """Reject option values the API would reject anyway, before any request.
-
-        An empty name or id (an unset host variable, say) is a mistake, never a wildcard.
-        """
-        params = self.module.params
-        if params.get('name') is not None and name_problem(params['name']):
-            raise IonosError(name_problem(params['name']))
-        if params.get('id') is not None and not params['id'].strip():
-            raise IonosError('id must not be empty')
-        if params.get('wait_timeout') is not None and params['wait_timeout'] < 0:
-            raise IonosError('wait_timeout must be 0 or more seconds, got %s' % params['wait_timeout'])
-
-    def _run(self, action):
-        try:
-            self._check_options()
-            result = action()
-        except IonosError as exc:
-            fail_with_error(self.module, exc, changed=self.changed)
-        if result.pop('failed', False):
-            self.module.fail_json(**result)
-        self.module.exit_json(**result)
-
-
-def _summary(plans, left_alone, check_mode):
-    """One line naming what the run did (or, in check mode, would do) to which unit.
-
-    Unchanged units are counted, not named: a long list would drown the changes.
-    """
-    done = collections.OrderedDict()
-    unchanged = 0
-    for plan in plans:
-        if plan.error is not None:
-            continue
-        if plan.action is None or not plan.changed:
-            unchanged += 1
-            continue
-        verb = 'would %s' % plan.action if check_mode else dict(create='created', update='updated',
-                                                                 delete='deleted')[plan.action]
-        if plan.purged:
-            verb += ' (undeclared, purged)'
-        done.setdefault(verb, []).append(plan.name)
-    parts = ['%s: %s' % (verb, ', '.join(names)) for verb, names in done.items()]
-    if unchanged or not parts:
-        parts.append('%d unchanged' % unchanged)
-    if left_alone:
-        parts.append('not declared, left alone: %s' % ', '.join(
-            str(unit_properties(unit).get('name')) for unit in left_alone))
-    return '; '.join(parts)
-
-
-# What a user can do about a unit in a FAILED state: the API says no more than the state.
-NEXT_STEP_FAILED = ('if the unit holds no backups you need, delete it (state: absent) and create it again; '
-                    'otherwise ask IONOS support about it, quoting its id')
-
-
-def _label(plan):
-    """The unit of `plan` as messages name it: its name, and its id once it has one."""
-    return 'backup unit %r%s' % (plan.name, ' (id %s)' % plan.unit_id if plan.unit_id else '')
-
-
-def _failed_message(plan, state):
-    return '%s is in state %s, and the API gives no reason; %s' % (_label(plan), state, NEXT_STEP_FAILED)
+            for outcome in pending.values():
+                outcome.error = 'timed out after %ss (wait_timeout) waiting for it to %s' % (
+                    wait_timeout, 'be deleted' if outcome.plan.action == 'delete' else 'become AVAILABLE')
 
 
 def _path_part(value):

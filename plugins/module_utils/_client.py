@@ -72,7 +72,7 @@ def _secret_forms(secret):
     The value itself, as repr() and unicode_escape print it, as JSON escapes it, and URL-encoded.
     Never a fragment: masking every word of a passphrase would garble messages (a password
     "my api key" would mask "api" in every URL), and control characters that could cut a
-    credential in a message are refused before any request (_common.credential_problem).
+    credential in a message are refused before any request (_connection.credential_problem).
     """
     return {secret, repr(secret)[1:-1], secret.encode('unicode_escape').decode('ascii'),
             json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
@@ -113,6 +113,12 @@ class IonosError(Exception):
             if value is not None:
                 data[key] = value
         return data
+
+
+class InputError(IonosError):
+    """Input the module refuses before any request (or before any write): an option, a declared unit."""
+
+    kind = 'input'
 
 
 class ApiError(IonosError):
@@ -334,15 +340,12 @@ class ApiClient:
             return path
         return self.base_url + '/' + path.lstrip('/')
 
-    def get(self, path, depth=None, params=None):
+    def get(self, path, depth=None):
         """GET and return the parsed JSON body."""
-        return self.request('GET', path, depth=depth, params=params).body
+        return self.request('GET', path, depth=depth).body
 
     def post(self, path, body):
         return self.request('POST', path, body=body)
-
-    def put(self, path, body):
-        return self.request('PUT', path, body=body)
 
     def patch(self, path, body):
         return self.request('PATCH', path, body=body)
@@ -350,7 +353,7 @@ class ApiClient:
     def delete(self, path):
         return self.request('DELETE', path)
 
-    def request(self, method, path, body=None, depth=None, params=None):
+    def request(self, method, path, body=None, depth=None):
         """Send one API call, retrying what is safe to retry. Returns an ApiResponse.
 
         - 429 is retried for every method (the API did not apply it), honouring Retry-After.
@@ -364,8 +367,6 @@ class ApiClient:
         query = {'pretty': 'false'}
         if depth is not None:
             query['depth'] = str(depth)
-        if params:
-            query.update(params)
         idempotent = method in IDEMPOTENT_METHODS
         policy = self.retry
         slept = 0.0

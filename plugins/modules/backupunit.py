@@ -198,9 +198,10 @@ error:
   contains:
     kind:
       description: >-
-        What kind of failure: V(options) (an option refused before any request), V(client) (input or a state
-        the module refuses), V(api) (an HTTP error answer), V(transport) (no usable answer), V(answer_lost)
-        (a write whose answer was lost), V(request_failed), V(wait_timeout).
+        What kind of failure: V(input) (an option or a declared unit refused, before any request or any
+        write), V(client) (a state the module refuses to guess about, such as two units with one name),
+        V(api) (an HTTP error answer), V(transport) (no usable answer), V(answer_lost) (a write whose
+        answer was lost), V(request_failed), V(wait_timeout).
       type: str
       returned: always
       sample: api
@@ -243,9 +244,9 @@ error:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit import BackupUnitResource
-from ansible_collections.ionoscloud.backup.plugins.module_utils._common import auth_argument_spec
-
+from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit import BackupUnits, check_lookup, check_unit
+from ansible_collections.ionoscloud.backup.plugins.module_utils._client import IonosError
+from ansible_collections.ionoscloud.backup.plugins.module_utils._connection import auth_argument_spec, client_from_module, fail
 
 def main():
     argument_spec = auth_argument_spec()
@@ -260,8 +261,22 @@ def main():
         wait_timeout=dict(type='int', default=600),
     )
     module = AnsibleModule(argument_spec=argument_spec, required_one_of=[('name', 'id')], supports_check_mode=True)
-    BackupUnitResource(module).converge_one()
-
+    params = module.params
+    spec = dict(name=params['name'], email=params['email'], password=params['backupunit_password'],
+                update_password=params['update_password'], state=params['state'])
+    label = 'backup unit %r' % params['name'] if params['name'] is not None else 'backup unit with id %r' % params['id']
+    units = None
+    try:
+        check_lookup(params['name'], params['id'], params['wait_timeout'])
+        check_unit(spec, label, 'backupunit_password')
+        units = BackupUnits(client_from_module(module), params['contract_number'], module.check_mode)
+        plan, dummy, unit = units.converge_one(spec, params['id'], params['wait'], params['wait_timeout'])
+    except IonosError as exc:
+        fail(module, exc, changed=bool(units and units.changed))
+    result = dict(changed=units.changed, backupunit=units.public(unit))
+    if module._diff and plan.diff is not None:
+        result['diff'] = plan.diff
+    module.exit_json(**result)
 
 if __name__ == '__main__':
     main()

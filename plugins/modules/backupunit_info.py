@@ -143,9 +143,10 @@ error:
   contains:
     kind:
       description: >-
-        What kind of failure: V(options) (an option refused before any request), V(client) (input or a state
-        the module refuses), V(api) (an HTTP error answer), V(transport) (no usable answer), V(answer_lost)
-        (a write whose answer was lost), V(request_failed), V(wait_timeout).
+        What kind of failure: V(input) (an option or a declared unit refused, before any request or any
+        write), V(client) (a state the module refuses to guess about, such as two units with one name),
+        V(api) (an HTTP error answer), V(transport) (no usable answer), V(answer_lost) (a write whose
+        answer was lost), V(request_failed), V(wait_timeout).
       type: str
       returned: always
       sample: api
@@ -188,9 +189,9 @@ error:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit import BackupUnitResource
-from ansible_collections.ionoscloud.backup.plugins.module_utils._common import auth_argument_spec
-
+from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit import BackupUnits, check_lookup, unit_properties
+from ansible_collections.ionoscloud.backup.plugins.module_utils._client import IonosError
+from ansible_collections.ionoscloud.backup.plugins.module_utils._connection import auth_argument_spec, client_from_module, fail
 
 def main():
     argument_spec = auth_argument_spec()
@@ -200,8 +201,27 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=[('name', 'id')],
                            supports_check_mode=True)
-    BackupUnitResource(module).info()
-
+    params = module.params
+    try:
+        check_lookup(params['name'], params['id'])
+        units = BackupUnits(client_from_module(module), params['contract_number'])
+        # One request: an unknown id is a 404 (no list first), a name filters the list. Several
+        # units with the name are all returned: an info module reports what exists.
+        if params['id'] is not None:
+            found = [unit for unit in [units.get(params['id'])] if unit]
+        else:
+            found = [unit for unit in units.list()
+                     if params['name'] is None or unit_properties(unit).get('name') == params['name']]
+    except IonosError as exc:
+        fail(module, exc, changed=False)
+    if found and units.contract_number is None:
+        # The login is a convenience: a contract the API will not show costs a warning, not the run.
+        try:
+            units.contract_number = units.read_contract_number()
+        except IonosError as exc:
+            module.warn('units are returned without login: reading the contract number (GET /contracts) failed: '
+                        '%s; set contract_number to have it' % exc)
+    module.exit_json(changed=False, backupunits=[units.public(unit) for unit in found])
 
 if __name__ == '__main__':
     main()

@@ -100,9 +100,10 @@ error:
   contains:
     kind:
       description: >-
-        What kind of failure: V(options) (an option refused before any request), V(client) (input or a state
-        the module refuses), V(api) (an HTTP error answer), V(transport) (no usable answer), V(answer_lost)
-        (a write whose answer was lost), V(request_failed), V(wait_timeout).
+        What kind of failure: V(input) (an option or a declared unit refused, before any request or any
+        write), V(client) (a state the module refuses to guess about, such as two units with one name),
+        V(api) (an HTTP error answer), V(transport) (no usable answer), V(answer_lost) (a write whose
+        answer was lost), V(request_failed), V(wait_timeout).
       type: str
       returned: always
       sample: api
@@ -145,9 +146,9 @@ error:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit import BackupUnitResource
-from ansible_collections.ionoscloud.backup.plugins.module_utils._common import auth_argument_spec
-
+from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit import BackupUnits, check_lookup
+from ansible_collections.ionoscloud.backup.plugins.module_utils._client import IonosError
+from ansible_collections.ionoscloud.backup.plugins.module_utils._connection import auth_argument_spec, client_from_module, fail
 
 def main():
     argument_spec = auth_argument_spec()
@@ -157,8 +158,18 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, required_one_of=[('name', 'id')],
                            mutually_exclusive=[('name', 'id')], supports_check_mode=True)
-    BackupUnitResource(module).sso_url()
-
+    params = module.params
+    try:
+        check_lookup(params['name'], params['id'])
+        sso_url = BackupUnits(client_from_module(module)).sso_url(params['name'], params['id'])
+    except IonosError as exc:
+        fail(module, exc, changed=False)
+    # Ansible masks every no_log value (password, token) wherever it occurs in a result, so a
+    # credential that happens to occur inside the URL would silently break the returned URL.
+    if any(secret and secret in sso_url for secret in module.no_log_values):
+        module.warn('a no_log option value (a credential) occurs inside the SSO URL, so Ansible masks part of the '
+                    'returned sso_url and it will not work; use a longer credential')
+    module.exit_json(changed=False, sso_url=sso_url)
 
 if __name__ == '__main__':
     main()

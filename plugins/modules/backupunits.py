@@ -206,9 +206,10 @@ error:
   contains:
     kind:
       description: >-
-        What kind of failure: V(options) (an option refused before any request), V(client) (input or a state
-        the module refuses), V(api) (an HTTP error answer), V(transport) (no usable answer), V(answer_lost)
-        (a write whose answer was lost), V(request_failed), V(wait_timeout).
+        What kind of failure: V(input) (an option or a declared unit refused, before any request or any
+        write), V(client) (a state the module refuses to guess about, such as two units with one name),
+        V(api) (an HTTP error answer), V(transport) (no usable answer), V(answer_lost) (a write whose
+        answer was lost), V(request_failed), V(wait_timeout).
       type: str
       returned: always
       sample: api
@@ -251,9 +252,14 @@ error:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit import BackupUnitResource
-from ansible_collections.ionoscloud.backup.plugins.module_utils._common import auth_argument_spec
-
+from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit import (
+    BackupUnits,
+    check_list,
+    check_lookup,
+    list_result,
+)
+from ansible_collections.ionoscloud.backup.plugins.module_utils._client import IonosError
+from ansible_collections.ionoscloud.backup.plugins.module_utils._connection import auth_argument_spec, client_from_module, fail
 
 def main():
     argument_spec = auth_argument_spec()
@@ -271,8 +277,20 @@ def main():
         wait_timeout=dict(type='int', default=600),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    BackupUnitResource(module).converge()
-
+    params = module.params
+    specs = [dict(spec, update_password=spec['update_password'] or params['update_password']) for spec in params['units']]
+    units = None
+    try:
+        check_lookup(wait_timeout=params['wait_timeout'])
+        check_list(specs, params['purge'])
+        units = BackupUnits(client_from_module(module), params['contract_number'], module.check_mode)
+        outcomes, undeclared = units.converge_list(specs, params['purge'], params['wait'], params['wait_timeout'])
+    except IonosError as exc:
+        fail(module, exc, changed=bool(units and units.changed))
+    result = list_result(units, outcomes, undeclared, params['purge'], params['wait'], module._diff)
+    if result.pop('failed', False):
+        module.fail_json(**result)
+    module.exit_json(**result)
 
 if __name__ == '__main__':
     main()

@@ -5,7 +5,7 @@
 and masked whole, in every encoded form, wherever a message quotes them.
 
 - the modules refuse such a token, password or username before any request, with one line that
-  names the option and quotes no part of the value (_common.client_from_module);
+  names the option and quotes no part of the value (_connection.client_from_module);
 - the client's redaction masks a credential whole, as a message may quote it (raw, repr, JSON,
   URL-encoded, inside the Basic value), and never word by word (_client.ApiClient.redact).
 """
@@ -22,10 +22,10 @@ import requests
 from ansible.module_utils.common.parameters import PASS_VARS
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.ionoscloud.backup.plugins.module_utils import _common
-from ansible_collections.ionoscloud.backup.plugins.module_utils._client import ApiClient, ApiError, IonosError
+from ansible_collections.ionoscloud.backup.plugins.module_utils import _connection
+from ansible_collections.ionoscloud.backup.plugins.module_utils._client import ApiClient, InputError, IonosError
 from ansible_collections.ionoscloud.backup.plugins.modules import backupunit, backupunit_info
-from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import API_PASSWORD, FakeApi, ModuleExit, ScriptedSession, api_error
+from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import API_PASSWORD, FakeApi, ScriptedSession
 
 BASE = FakeApi.BASE
 HEAD = 'Tok3nHeadPart'
@@ -59,9 +59,6 @@ class FakeModule:
         self.no_log_values = set()
         self.warnings = []
 
-    def fail_json(self, **result):
-        raise ModuleExit(result, True)
-
     def warn(self, text):
         self.warnings.append(text)
 
@@ -71,10 +68,11 @@ GOOD = {'token': None, 'username': 'alice', 'password': API_PASSWORD}
 
 
 def refused(option, value):
+    """(module, the result the module fails with) for a client built with `option` set to `value`."""
     module = FakeModule(**dict(GOOD, **{option: value}))
-    with pytest.raises(ModuleExit) as caught:
-        _common.client_from_module(module)
-    return module, caught.value.result
+    with pytest.raises(InputError) as caught:
+        _connection.client_from_module(module)
+    return module, dict(msg=str(caught.value), error=caught.value.to_dict())
 
 
 @pytest.mark.parametrize('option', ['token', 'username', 'password'])
@@ -86,7 +84,7 @@ def test_a_control_character_anywhere_in_a_credential_is_refused_without_quoting
         assert message.startswith('%s (or %s) contains a control character' % (option, VARIABLES[option]))
         assert '\n' not in message and '\r' not in message
         assert_no_fragment(json.dumps(result))
-        assert result['error'] == {'kind': 'options', 'message': 'invalid %s' % option}
+        assert result['error'] == {'kind': 'input', 'message': message}
         # Ansible masks every no_log value in the result, the task's invocation included (-vvv):
         # token and password are no_log options; the username is masked from here.
         assert value in module.no_log_values
@@ -108,7 +106,7 @@ def test_surrounding_whitespace_is_refused_not_stripped(option, value):
     (dict(token='eyJ.abc-123_X'), 'Bearer eyJ.abc-123_X'),
 ])
 def test_clean_credentials_build_a_client(credentials, authorization):
-    assert _common.client_from_module(FakeModule(**credentials)).session.headers['Authorization'] == authorization
+    assert _connection.client_from_module(FakeModule(**credentials)).session.headers['Authorization'] == authorization
 
 
 def test_a_refused_username_is_masked_in_the_real_module_result(capsys):

@@ -10,7 +10,7 @@ from requests.exceptions import ConnectionError, ReadTimeout
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.ionoscloud.backup.plugins.module_utils import _client, _common
+from ansible_collections.ionoscloud.backup.plugins.module_utils import _client, _connection
 from ansible_collections.ionoscloud.backup.plugins.modules import backupunit, backupunit_info, backupunit_sso_url, backupunits
 from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import Http, ModuleExit
 
@@ -450,7 +450,7 @@ def test_validate_certs_false_warns(run):
 
 
 def test_missing_requests_library_names_it(run, monkeypatch):
-    monkeypatch.setattr(_common, 'HAS_REQUESTS', False)
+    monkeypatch.setattr(_connection, 'HAS_REQUESTS', False)
     outcome = run(name='web')
     assert outcome.failed and 'requests' in outcome.result['msg']
     assert run.api.calls == []
@@ -480,6 +480,7 @@ def test_bad_values_fail_before_any_request(run, args, message):
     outcome = run(**args)
     assert outcome.failed and outcome.result['msg'] == message and outcome.result['changed'] is False
     assert '\n' not in outcome.result['msg']
+    assert outcome.result['error']['kind'] == 'input'
     assert run.api.calls == [] and run.api.units == {}
 
 

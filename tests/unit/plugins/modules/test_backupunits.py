@@ -167,6 +167,7 @@ def test_bad_input_fails_before_any_request(run, args, message):
     outcome = run(**args)
     assert outcome.failed and outcome.result['msg'] == message and outcome.result['changed'] is False
     assert run.api.summary() == [] and list(run.api.units) == [kept]
+    assert outcome.result['error']['kind'] == 'input'
 
 
 def test_a_missing_password_for_a_new_unit_fails_before_any_write(run):

@@ -3,7 +3,7 @@
 # BSD 2-Clause License (see https://opensource.org/licenses/BSD-2-Clause)
 # SPDX-License-Identifier: BSD-2-Clause
 
-"""What every module of the collection shares: the connection options and the client built from them.
+"""The connection options every module takes, and the API client built from them.
 
 The options are documented once, in the `ionoscloud.backup.auth` doc fragment.
 """
@@ -20,8 +20,9 @@ from ansible.module_utils.errors import AnsibleFallbackNotFound
 from ansible_collections.ionoscloud.backup.plugins.module_utils._client import (
     DEFAULT_API_URL,
     HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
     ApiClient,
+    InputError,
+    IonosError,
     api_base_url,
 )
 
@@ -79,13 +80,14 @@ def auth_argument_spec():
 
 
 def client_from_module(module):
-    """An ApiClient for the module's connection options; fails the module on bad options.
+    """An ApiClient for the module's connection options, checked before any request.
 
-    Checks happen before any request: the requests library, credentials (set, and free of control
-    characters and surrounding whitespace), timeout, api_url. Warns about options that do nothing.
+    Raises InputError for a credential that is missing or holds control characters or surrounding
+    whitespace, a timeout that is not positive, an api_url that is not an HTTP URL. Warns about
+    options that do nothing or weaken security.
     """
     if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+        raise IonosError(missing_required_lib('requests'))
     params = module.params
     for option, variable in CREDENTIAL_VARIABLES.items():
         value = params.get(option)
@@ -94,25 +96,20 @@ def client_from_module(module):
             # token and password are no_log; the username is not, so its value would still show in the
             # task's invocation (-vvv). Mask it there too, and quote none of it in the message.
             module.no_log_values.add(value)
-            module.fail_json(msg='%s (or %s) %s; its value is not shown' % (option, variable, problem),
-                             error={'kind': 'options', 'message': 'invalid %s' % option})
+            raise InputError('%s (or %s) %s; its value is not shown' % (option, variable, problem))
     token = params.get('token')
     username = params.get('username')
     password = params.get('password')
     if not token and not (username and password):
-        module.fail_json(
-            msg='No credentials: set token (or IONOS_TOKEN), or both username and password '
-                '(or IONOS_USERNAME and IONOS_PASSWORD)',
-            error={'kind': 'options', 'message': 'missing credentials'})
+        raise InputError('No credentials: set token (or IONOS_TOKEN), or both username and password '
+                         '(or IONOS_USERNAME and IONOS_PASSWORD)')
     if params.get('timeout') is not None and params['timeout'] <= 0:
-        module.fail_json(msg='timeout must be a positive number of seconds, got %s' % params['timeout'],
-                         error={'kind': 'options', 'message': 'invalid timeout'})
+        raise InputError('timeout must be a positive number of seconds, got %s' % params['timeout'])
     api_url = api_base_url(params.get('api_url'))
     parts = urlsplit(api_url)
     if parts.scheme.lower() not in ('http', 'https') or not parts.netloc:
-        module.fail_json(msg='api_url must be an http:// or https:// URL like %s; got %s'
-                             % (DEFAULT_API_URL, params.get('api_url')),
-                         error={'kind': 'options', 'message': 'invalid api_url'})
+        raise InputError('api_url must be an http:// or https:// URL like %s; got %s'
+                         % (DEFAULT_API_URL, params.get('api_url')))
     if token and password and password != os.environ.get(CREDENTIAL_VARIABLES['password']):
         # Given in the task, not inherited: likely meant for a backup unit, and it would do nothing.
         module.warn('password is ignored because token is set: password is the API user\'s password for basic '
@@ -133,6 +130,6 @@ def client_from_module(module):
     )
 
 
-def fail_with_error(module, error, **result):
-    """Fail the module with an IonosError: one-line msg plus the structured `error` key."""
+def fail(module, error, **result):
+    """Fail the module with an IonosError: its one-line msg and the structured `error` key."""
     module.fail_json(msg=str(error), error=error.to_dict(), **result)
