@@ -200,7 +200,11 @@ def test_api_error_is_one_line_with_status_code_message_and_hint(make_client, ht
      'accounts with 2-factor authentication must use a token, the API refuses their password)'),
     (Http.response(404, text='<html>\n<h1>Not Found</h1></html>'),
      'API error 404: Not Found (body: <html> <h1>Not Found</h1></html>)'),
-], ids=['several-messages', '401', 'body-not-json'])
+    (Http.error(403, '316', 'Access denied'),       # names the API's privilege and the share a foreign unit needs
+     'API error 403 316: Access denied (the user lacks the privilege: creating backup units needs "Create backup '
+     'unit", and changing or deleting a unit another user created needs a share of it with edit rights; or '
+     'contract_number is not one of the user\'s contracts)'),
+], ids=['several-messages', '401', 'body-not-json', '403'])
 def test_api_error_message(make_client, answer, message):
     client, dummy = make_client(answer)
     with pytest.raises(ApiError) as caught:
