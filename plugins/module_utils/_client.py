@@ -186,8 +186,9 @@ class RetryPolicy:
 class PollPolicy:
     """Intervals between polls while waiting: short first, growing to a cap.
 
-    A gentle factor keeps the lag between a request finishing and the client noticing small
-    (about 0.05 s for a 2 s request, against 1.1 s with doubling) at a few polls more per minute.
+    A gentle factor keeps the lag between a request finishing and the client noticing it a small
+    fraction of the request's time, at a few polls more per minute than doubling would send
+    (docs/performance.md section 4 measures both).
     """
 
     def __init__(self, initial=0.25, factor=1.25, maximum=5.0, transient_failures=3):
