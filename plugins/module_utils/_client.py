@@ -20,7 +20,6 @@ import json
 import random
 import re
 import time
-import traceback
 import warnings
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -28,12 +27,10 @@ try:
     import requests
     from urllib3.exceptions import InsecureRequestWarning
     HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
 except ImportError:
     requests = None
     InsecureRequestWarning = None
     HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 
 COLLECTION_VERSION = '3.0.0'
