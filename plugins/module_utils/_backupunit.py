@@ -259,6 +259,9 @@ class Outcome:
         return '%s is in state %s, and the API gives no reason; %s' % (self.label, state, NEXT_STEP_FAILED)
 
 
+PAST_TENSE = dict(create='created', update='updated', delete='deleted')
+
+
 def summary(outcomes, left_alone, check_mode):
     """One line naming what the run did (or, in check mode, would do) to which unit.
 
@@ -273,8 +276,7 @@ def summary(outcomes, left_alone, check_mode):
         if plan.action is None or not outcome.changed:
             unchanged += 1
             continue
-        verb = 'would %s' % plan.action if check_mode else dict(create='created', update='updated',
-                                                                 delete='deleted')[plan.action]
+        verb = 'would %s' % plan.action if check_mode else PAST_TENSE[plan.action]
         if plan.purged:
             verb += ' (undeclared, purged)'
         done.setdefault(verb, []).append(plan.name)

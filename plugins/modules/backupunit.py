@@ -248,6 +248,7 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit impo
 from ansible_collections.ionoscloud.backup.plugins.module_utils._client import IonosError
 from ansible_collections.ionoscloud.backup.plugins.module_utils._connection import auth_argument_spec, client_from_module, fail
 
+
 def main():
     argument_spec = auth_argument_spec()
     argument_spec.update(
@@ -277,6 +278,7 @@ def main():
     if module._diff and plan.diff is not None:
         result['diff'] = plan.diff
     module.exit_json(**result)
+
 
 if __name__ == '__main__':
     main()

@@ -193,6 +193,7 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit impo
 from ansible_collections.ionoscloud.backup.plugins.module_utils._client import IonosError
 from ansible_collections.ionoscloud.backup.plugins.module_utils._connection import auth_argument_spec, client_from_module, fail
 
+
 def main():
     argument_spec = auth_argument_spec()
     argument_spec.update(
@@ -222,6 +223,7 @@ def main():
             module.warn('units are returned without login: reading the contract number (GET /contracts) failed: '
                         '%s; set contract_number to have it' % exc)
     module.exit_json(changed=False, backupunits=[units.public(unit) for unit in found])
+
 
 if __name__ == '__main__':
     main()

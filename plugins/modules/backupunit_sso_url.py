@@ -150,6 +150,7 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit impo
 from ansible_collections.ionoscloud.backup.plugins.module_utils._client import IonosError
 from ansible_collections.ionoscloud.backup.plugins.module_utils._connection import auth_argument_spec, client_from_module, fail
 
+
 def main():
     argument_spec = auth_argument_spec()
     argument_spec.update(
@@ -170,6 +171,7 @@ def main():
         module.warn('a no_log option value (a credential) occurs inside the SSO URL, so Ansible masks part of the '
                     'returned sso_url and it will not work; use a longer credential')
     module.exit_json(changed=False, sso_url=sso_url)
+
 
 if __name__ == '__main__':
     main()

@@ -261,6 +261,7 @@ from ansible_collections.ionoscloud.backup.plugins.module_utils._backupunit impo
 from ansible_collections.ionoscloud.backup.plugins.module_utils._client import IonosError
 from ansible_collections.ionoscloud.backup.plugins.module_utils._connection import auth_argument_spec, client_from_module, fail
 
+
 def main():
     argument_spec = auth_argument_spec()
     argument_spec.update(
@@ -291,6 +292,7 @@ def main():
     if result.pop('failed', False):
         module.fail_json(**result)
     module.exit_json(**result)
+
 
 if __name__ == '__main__':
     main()

@@ -201,7 +201,7 @@ def test_contracts_holds_the_contract_of_the_request(emu):
         assert (status, properties["contractNumber"]) == expected
         assert (properties["owner"], properties["status"], properties["regDomain"]) == (emu.username, "BILLABLE", "ionos.de")
         assert len(properties["resourceLimits"]) == 25
-        assert all(type(value) is int for value in properties["resourceLimits"].values())
+        assert all(isinstance(value, int) and not isinstance(value, bool) for value in properties["resourceLimits"].values())
     assert [entry["contract"] for entry in emu.log()] == [31000001, 31000002, 31000001, 12345]
 
 
