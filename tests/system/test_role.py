@@ -4,8 +4,9 @@
 
 What only a real run proves: passwords never reach the output at any verbosity, the role's
 variables (strings from -e included) reach the module, and the output names what the role did.
-Its argument spec is proven by test_bad_input.py; the module's own behaviour by tests/unit/plugins/modules/test_backupunits.py; the role's by the Molecule scenario
-(converge, idempotence, an absent entry with only a name, check-mode purge, one refused unit).
+Its argument spec is proven by test_bad_input.py; the module's own behaviour by
+tests/unit/plugins/modules/test_backupunits.py; the role's by the Molecule scenario (converge,
+idempotence, an absent entry with only a name, check-mode purge, one refused unit).
 """
 
 from __future__ import annotations
