@@ -53,7 +53,8 @@ UNLIMITED = 2147483647
 
 UNIT_PROPERTY_NAMES = ("name", "password", "email")
 FAULT_ACTIONS = ("status", "delay", "drop", "apply_then_drop")
-WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+REQUEST_MESSAGES = {"DONE": "Request has been successfully executed", "RUNNING": "Request is being processed",
+                    "QUEUED": "Request has been queued"}
 
 SSO_URL_TEMPLATE = "https://backup.ionos.com/api/2/idp/external-login#ott={ott}&targetURI=https://backup.ionos.com/bc"
 
@@ -75,30 +76,18 @@ CONTRACT_RESOURCE_LIMITS = (
     ("securityGroupsPerVdc", 100), ("securityGroupsPerResource", 10), ("rulesPerSecurityGroup", 100),
 )
 
-# Error codes in the style of the real API (NOTES.md section 5).
-ERROR_CODES = {
-    400: "100",
-    401: "315",
-    404: "309",
-    405: "105",
-    415: "106",
-    422: "200",
-    429: "429",
-    500: "301",
-    502: "502",
-    503: "503",
-}
-DEFAULT_MESSAGES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Resource does not exist",
-    405: "Method Not Allowed",
-    415: "Unsupported Media Type",
-    422: "Unprocessable Entity",
-    429: "Too Many Requests",
-    500: "Oops! Something went very wrong. Please contact the administrator",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
+# Error codes in the style of the real API (NOTES.md section 5), and each status's usual message.
+ERRORS = {
+    400: ("100", "Bad Request"),
+    401: ("315", "Unauthorized"),
+    404: ("309", "Resource does not exist"),
+    405: ("105", "Method Not Allowed"),
+    415: ("106", "Unsupported Media Type"),
+    422: ("200", "Unprocessable Entity"),
+    429: ("429", "Too Many Requests"),
+    500: ("301", "Oops! Something went very wrong. Please contact the administrator"),
+    502: ("502", "Bad Gateway"),
+    503: ("503", "Service Unavailable"),
 }
 
 
@@ -186,9 +175,9 @@ class ApiError(Exception):
     """An error answered in the vendor envelope."""
 
     def __init__(self, status, message=None, headers=None):
-        super().__init__(message or DEFAULT_MESSAGES.get(status, "Error"))
         self.status = status
-        self.message = message or DEFAULT_MESSAGES.get(status, "Error")
+        self.message = message or ERRORS.get(status, ("", "Error"))[1]
+        super().__init__(self.message)
         self.headers = headers or {}
 
 
@@ -313,19 +302,12 @@ def _sha256(password):
 
 
 class AsyncRequest:
-    __slots__ = (
-        "id", "method", "url", "body", "unit_id", "created", "created_by", "etag", "start", "due",
-        "status", "message", "fail_message", "undo",
-    )
+    __slots__ = ("id", "method", "unit_id", "etag", "start", "due", "status", "message", "fail_message", "undo")
 
-    def __init__(self, method, url, body, unit_id, user, start, due, fail_message, undo):
+    def __init__(self, method, unit_id, start, due, fail_message, undo):
         self.id = str(uuid.uuid4())
         self.method = method
-        self.url = url
-        self.body = body
         self.unit_id = unit_id
-        self.created = utc_now_iso()
-        self.created_by = user
         self.etag = new_etag()
         self.start = start
         self.due = due
@@ -341,14 +323,7 @@ class AsyncRequest:
 
     def status_object(self, now):
         status = self.current_status(now)
-        if status == "DONE":
-            message = "Request has been successfully executed"
-        elif status == "FAILED":
-            message = self.message
-        elif status == "RUNNING":
-            message = "Request is being processed"
-        else:
-            message = "Request has been queued"
+        message = self.message if status == "FAILED" else REQUEST_MESSAGES[status]
         return {
             "id": self.id,
             "type": "request-status",
@@ -367,25 +342,6 @@ class AsyncRequest:
                         "status": status,
                     }
                 ],
-            },
-        }
-
-    def request_object(self, now):
-        return {
-            "id": self.id,
-            "type": "request",
-            "href": Href("/requests/" + self.id),
-            "metadata": {
-                "createdDate": self.created,
-                "createdBy": self.created_by,
-                "etag": self.etag,
-                "requestStatus": self.status_object(now),
-            },
-            "properties": {
-                "method": self.method,
-                "headers": {"Content-Type": "application/json"} if self.body is not None else {},
-                "body": self.body if self.body is not None else "",
-                "url": self.url,
             },
         }
 
@@ -492,14 +448,14 @@ class EmulatorState:
         if contract_units is not None:
             contract_units.pop(unit.id, None)
 
-    def _enqueue(self, method, url, body, unit, fail_message, undo, now):
+    def _enqueue(self, method, unit, fail_message, undo, now):
         delay = float(self.config["provisioning_delay"])
         start = max(now, unit.busy_until)
         due = start + delay
         unit.busy_until = due
         unit.pending += 1
         unit.state = "BUSY"
-        request = AsyncRequest(method, url, body, unit.id, self.username, start, due, fail_message, undo)
+        request = AsyncRequest(method, unit.id, start, due, fail_message, undo)
         self.requests[request.id] = request
         self.seq += 1
         heapq.heappush(self.pending, (due, self.seq, request))
@@ -708,7 +664,7 @@ class EmulatorState:
             self.sso_tokens.append(token)
         return SSO_URL_TEMPLATE.format(ott=token)
 
-    def create_unit(self, contract, body, url):
+    def create_unit(self, contract, body, _url=None):  # _url: unused, kept for benchmarks/bench.py
         properties = _unit_properties(body, wrapped=True)
         name = properties.get("name")
         if name is None:
@@ -722,10 +678,10 @@ class EmulatorState:
             self._contract_units(contract)[unit.id] = unit
             self.unit_index[unit.id] = unit
             unit.stale = self.config["stale_single_get"]
-            request = self._enqueue("POST", url, _redacted_body(body), unit, self._take_fail_message(), None, now)
+            request = self._enqueue("POST", unit, self._take_fail_message(), None, now)
             return unit.to_api(self.user_id), request.id, unit.etag
 
-    def update_unit(self, contract, unit_id, body, url, method):
+    def update_unit(self, contract, unit_id, body, method):
         properties = _unit_properties(body, wrapped=(method == "PUT"))
         with self.lock:
             now = time.monotonic()
@@ -748,10 +704,10 @@ class EmulatorState:
             unit.modified_by = self.username
             unit.stale = unit.stale or self.config["stale_single_get"]
             unit.changed()
-            request = self._enqueue(method, url, _redacted_body(body), unit, self._take_fail_message(), undo, now)
+            request = self._enqueue(method, unit, self._take_fail_message(), undo, now)
             return unit.to_api(self.user_id), request.id, unit.etag
 
-    def delete_unit(self, contract, unit_id, url):
+    def delete_unit(self, contract, unit_id):
         with self.lock:
             now = time.monotonic()
             self._advance(now)
@@ -760,18 +716,17 @@ class EmulatorState:
                 raise ApiError(422, "[VDC-21-2] The backup unit is being deleted")
             unit.deleting = True
             unit.changed()
-            request = self._enqueue("DELETE", url, None, unit, self._take_fail_message(), None, now)
+            request = self._enqueue("DELETE", unit, self._take_fail_message(), None, now)
             return request.id
 
-    def request_info(self, request_id, status_only):
+    def request_status(self, request_id):
         with self.lock:
             now = time.monotonic()
             self._advance(now)
             request = self.requests.get(request_id)
             if request is None or not self.config["request_tracking"]:
                 raise ApiError(404, "Resource does not exist")
-            data = request.status_object(now) if status_only else request.request_object(now)
-            return data, request.etag
+            return request.status_object(now), request.etag
 
 
 def contracts_body(contract, owner):
@@ -858,26 +813,9 @@ def _unit_properties(body, wrapped):
 
 
 def _json_type(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "string"
-
-
-def _redacted_body(body):
-    """The request body as the API would echo it in GET /requests/{id}, password masked."""
-    def redact(value):
-        if isinstance(value, dict):
-            return {k: ("*****" if k == "password" else redact(v)) for k, v in value.items()}
-        return value
-    return json.dumps(redact(body))
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else "boolean"
+    return {int: "number", float: "number", list: "array", dict: "object"}.get(type(value), "string")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -886,7 +824,6 @@ def _redacted_body(body):
 
 UNIT_PATH = re.compile(r"^/backupunits/([^/]+)$")
 SSO_PATH = re.compile(r"^/backupunits/([^/]+)/ssourl$")
-REQUEST_PATH = re.compile(r"^/requests/([^/]+)$")
 REQUEST_STATUS_PATH = re.compile(r"^/requests/([^/]+)/status$")
 
 
@@ -929,26 +866,11 @@ class Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def do_GET(self):
+    # Every method goes through dispatch(): one the path does not support gets 405 in the envelope.
+    def do_GET(self):  # noqa: N802 - the base class's naming
         self.dispatch()
 
-    def do_POST(self):
-        self.dispatch()
-
-    def do_PUT(self):
-        self.dispatch()
-
-    def do_PATCH(self):
-        self.dispatch()
-
-    def do_DELETE(self):
-        self.dispatch()
-
-    def do_HEAD(self):
-        self.dispatch()
-
-    def do_OPTIONS(self):
-        self.dispatch()
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
 
     @property
     def state(self):
@@ -958,21 +880,8 @@ class Handler(BaseHTTPRequestHandler):
         if self._body_read:
             return self._body
         self._body_read = True
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size_line = self.rfile.readline(65537)
-                size = int(size_line.split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(65537)
-            self._body = b"".join(chunks)
-        else:
-            length = int(self.headers.get("Content-Length") or 0)
-            self._body = self.rfile.read(length) if length > 0 else b""
+        length = int(self.headers.get("Content-Length") or 0)  # no client of the emulator sends chunked bodies
+        self._body = self.rfile.read(length) if length > 0 else b""
         return self._body
 
     def base_url(self):
@@ -1130,7 +1039,7 @@ class Handler(BaseHTTPRequestHandler):
             if method == "POST":
                 parse_depth(query)
                 body = self.json_body()
-                unit, request_id, etag = self.state.create_unit(contract, body, base + "/backupunits")
+                unit, request_id, etag = self.state.create_unit(contract, body)
                 return self.accepted(unit, request_id, etag, pretty, base, query)
             raise self.not_allowed(allowed)
         match = UNIT_PATH.match(path)
@@ -1145,12 +1054,11 @@ class Handler(BaseHTTPRequestHandler):
             if method in ("PUT", "PATCH"):
                 parse_depth(query)
                 body = self.json_body()
-                unit, request_id, etag = self.state.update_unit(
-                    contract, unit_id, body, base + "/backupunits/" + unit_id, method)
+                unit, request_id, etag = self.state.update_unit(contract, unit_id, body, method)
                 return self.accepted(unit, request_id, etag, pretty, base, query)
             if method == "DELETE":
                 parse_depth(query)
-                request_id = self.state.delete_unit(contract, unit_id, base + "/backupunits/" + unit_id)
+                request_id = self.state.delete_unit(contract, unit_id)
                 return Response(202, None, {"Location": "%s/requests/%s/status" % (base, request_id)})
             raise self.not_allowed(allowed)
         match = SSO_PATH.match(path)
@@ -1164,15 +1072,14 @@ class Handler(BaseHTTPRequestHandler):
                 raise self.not_allowed(("GET",))
             parse_depth(query)
             return Response(200, finish(render(contracts_body(contract, self.state.username), pretty), base))
-        for regex, status_only in ((REQUEST_STATUS_PATH, True), (REQUEST_PATH, False)):
-            match = regex.match(path)
-            if match:
-                if method != "GET":
-                    raise self.not_allowed(("GET",))
-                parse_depth(query)
-                data, etag = self.state.request_info(match.group(1), status_only)
-                headers = {} if "depth" in query else {"ETag": '"%s"' % etag}
-                return Response(200, finish(render(data, pretty), base), headers)
+        match = REQUEST_STATUS_PATH.match(path)
+        if match:
+            if method != "GET":
+                raise self.not_allowed(("GET",))
+            parse_depth(query)
+            data, etag = self.state.request_status(match.group(1))
+            headers = {} if "depth" in query else {"ETag": '"%s"' % etag}
+            return Response(200, finish(render(data, pretty), base), headers)
         raise ApiError(404, "Resource does not exist")
 
     def accepted(self, unit, request_id, etag, pretty, base, query):
@@ -1291,8 +1198,8 @@ def parse_depth(query):
 def error_body(status, message, pretty):
     envelope = {
         "httpStatus": status,
-        "messages": [{"errorCode": ERROR_CODES.get(status, str(status)),
-                      "message": message or DEFAULT_MESSAGES.get(status, "Error")}],
+        "messages": [{"errorCode": ERRORS.get(status, (str(status),))[0],
+                      "message": message or ERRORS.get(status, ("", "Error"))[1]}],
     }
     return render(envelope, pretty).encode("utf-8")
 

@@ -6,7 +6,6 @@ A client the project did not write, over real HTTP: if it completes every backup
 emulator's wire format is one the vendor's generated code accepts.
 """
 
-import json
 import re
 
 import pytest
@@ -36,7 +35,8 @@ def every_operation(emu, wait):
     found = units.backupunits_find_by_id(unit.id).properties
     assert (found.name, found.email, found.password) == ("sdk-unit", "a@example.com", None)
     waited(units.backupunits_patch_with_http_info(unit.id, ionoscloud.BackupUnitProperties(email="b@example.com")))
-    assert units.backupunits_find_by_id(unit.id).properties.email == "b@example.com"
+    found = units.backupunits_find_by_id(unit.id).properties  # the SDK's PATCH body has no name
+    assert (found.name, found.email) == ("sdk-unit", "b@example.com")
     waited(units.backupunits_put_with_http_info(unit.id, ionoscloud.BackupUnit(
         properties=ionoscloud.BackupUnitProperties(email="c@example.com", password="Sdk-pass-2"))))
     assert units.backupunits_find_by_id(unit.id).properties.email == "c@example.com"
@@ -55,8 +55,6 @@ def test_sdk_completes_every_operation_and_its_wait_works_when_requests_are_trac
 
         every_operation(emu, wait)
         assert len(waited) == 4
-        patch = emu.api("GET", "/requests/" + waited[1])[2]["properties"]
-        assert (patch["method"], json.loads(patch["body"])) == ("PATCH", {"email": "b@example.com"})  # no name
         status_polls = [e for e in emu.log() if e["path"].endswith("/status")]
         assert len(status_polls) >= 4 and all(e["status"] == 200 for e in status_polls)
 
