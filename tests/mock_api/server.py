@@ -78,16 +78,10 @@ CONTRACT_RESOURCE_LIMITS = (
 
 # Error codes in the style of the real API (NOTES.md section 5), and each status's usual message.
 ERRORS = {
-    400: ("100", "Bad Request"),
-    401: ("315", "Unauthorized"),
-    404: ("309", "Resource does not exist"),
-    405: ("105", "Method Not Allowed"),
-    415: ("106", "Unsupported Media Type"),
-    422: ("200", "Unprocessable Entity"),
-    429: ("429", "Too Many Requests"),
-    500: ("301", "Oops! Something went very wrong. Please contact the administrator"),
-    502: ("502", "Bad Gateway"),
-    503: ("503", "Service Unavailable"),
+    400: ("100", "Bad Request"), 401: ("315", "Unauthorized"), 404: ("309", "Resource does not exist"),
+    405: ("105", "Method Not Allowed"), 415: ("106", "Unsupported Media Type"), 422: ("200", "Unprocessable Entity"),
+    429: ("429", "Too Many Requests"), 500: ("301", "Oops! Something went very wrong. Please contact the administrator"),
+    502: ("502", "Bad Gateway"), 503: ("503", "Service Unavailable"),
 }
 
 
@@ -95,12 +89,7 @@ ERRORS = {
 # Serialization
 # ---------------------------------------------------------------------------------------------
 
-try:  # the C implementation; the pure-Python one is the fallback on exotic builds
-    from json.encoder import c_encode_basestring_ascii as _encode_string
-except ImportError:  # pragma: no cover
-    from json.encoder import py_encode_basestring_ascii as _encode_string
-if _encode_string is None:  # pragma: no cover
-    from json.encoder import py_encode_basestring_ascii as _encode_string
+from json.encoder import encode_basestring_ascii as _encode_string  # the C one where there is one
 
 # Hrefs depend on the request's Host header, but unit texts are cached independently of it:
 # an href is written as BASE_MARK + path and the mark is replaced by the base URL once per
@@ -118,15 +107,7 @@ class Href(str):
 def _scalar(value):
     if isinstance(value, Href):
         return '"' + BASE_MARK + _encode_string(value)[1:]
-    if isinstance(value, str):
-        return _encode_string(value)
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    return json.dumps(value)
+    return _encode_string(value) if isinstance(value, str) else json.dumps(value)
 
 
 def render(value, pretty, level=0):
@@ -199,10 +180,8 @@ class Unit:
         self.email = email
         self.password_sha256 = _sha256(password)
         self.etag = new_etag()
-        self.created = now
-        self.modified = now
-        self.created_by = user
-        self.modified_by = user
+        self.created = self.modified = now
+        self.created_by = self.modified_by = user
         self.state = "BUSY"
         self.pending = 0          # requests not yet finished
         self.busy_until = 0.0     # due time of the last queued request (requests run one after another)
@@ -255,17 +234,9 @@ class Unit:
         return text
 
     def control_view(self):
-        return {
-            "id": self.id,
-            "contract": self.contract,
-            "name": self.name,
-            "email": self.email,
-            "password_sha256": self.password_sha256,
-            "state": self.state,
-            "etag": self.etag,
-            "createdDate": self.created,
-            "lastModifiedDate": self.modified,
-        }
+        return {"id": self.id, "contract": self.contract, "name": self.name, "email": self.email,
+                "password_sha256": self.password_sha256, "state": self.state, "etag": self.etag,
+                "createdDate": self.created, "lastModifiedDate": self.modified}
 
 
 _UNIT_TEMPLATES = {}
@@ -346,25 +317,30 @@ class AsyncRequest:
         }
 
 
+def _check(valid, message):
+    if not valid:
+        raise ControlError(message)
+
+
+def _is_int(value, minimum):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+
+
 def _validate_fault_action(action, where):
-    if not isinstance(action, dict):
-        raise ControlError("%s must be an object" % where)
+    _check(isinstance(action, dict), "%s must be an object" % where)
     kind = action.get("action")
-    if kind not in FAULT_ACTIONS:
-        raise ControlError("%s: action must be one of %s" % (where, ", ".join(FAULT_ACTIONS)))
+    _check(kind in FAULT_ACTIONS, "%s: action must be one of %s" % (where, ", ".join(FAULT_ACTIONS)))
     if kind == "status":
-        status = action.get("status")
-        if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
-            raise ControlError("%s: status must be an integer between 400 and 599" % where)
-        retry_after = action.get("retry_after", 1)
-        if not isinstance(retry_after, int) or isinstance(retry_after, bool) or retry_after < 0:
-            raise ControlError("%s: retry_after must be a non-negative integer" % where)
-        if not isinstance(action.get("message", ""), str):
-            raise ControlError("%s: message must be a string" % where)
+        _check(_is_int(action.get("status"), 400) and action["status"] <= 599,
+               "%s: status must be an integer between 400 and 599" % where)
+        _check(_is_int(action.get("retry_after", 1), 0), "%s: retry_after must be a non-negative integer" % where)
+        _check(isinstance(action.get("message", ""), str), "%s: message must be a string" % where)
     if kind == "delay":
-        seconds = action.get("seconds")
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
-            raise ControlError("%s: seconds must be a non-negative number" % where)
+        _check(_is_number(action.get("seconds")), "%s: seconds must be a non-negative number" % where)
     return dict(action)
 
 
@@ -529,23 +505,16 @@ class EmulatorState:
             self.log = []
 
     def add_fault(self, rule):
-        if not isinstance(rule, dict):
-            raise ControlError("a fault rule must be an object")
-        method = rule.get("method", "*")
-        if not isinstance(method, str) or not method:
-            raise ControlError("method must be an HTTP method or '*'")
-        path = rule.get("path", ".*")
-        if not isinstance(path, str):
-            raise ControlError("path must be a regular expression")
+        _check(isinstance(rule, dict), "a fault rule must be an object")
+        method, path, count = rule.get("method", "*"), rule.get("path", ".*"), rule.get("count", 1)
+        _check(isinstance(method, str) and method, "method must be an HTTP method or '*'")
+        _check(isinstance(path, str), "path must be a regular expression")
         try:
             regex = re.compile(path)
         except re.error as exc:
             raise ControlError("path is not a valid regular expression: %s" % exc)
-        count = rule.get("count", 1)
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            raise ControlError("count must be a positive integer")
-        action = _validate_fault_action(
-            {k: v for k, v in rule.items() if k not in ("method", "path", "count")}, "fault")
+        _check(_is_int(count, 1), "count must be a positive integer")
+        action = _validate_fault_action({k: v for k, v in rule.items() if k not in ("method", "path", "count")}, "fault")
         stored = dict(action, method=method.upper(), path=path, count=count, _regex=regex)
         with self.lock:
             self.faults.append(stored)
@@ -564,34 +533,11 @@ class EmulatorState:
             return json.loads(json.dumps(self.config))
 
     def patch_config(self, changes):
-        if not isinstance(changes, dict):
-            raise ControlError("the configuration must be an object")
+        _check(isinstance(changes, dict), "the configuration must be an object")
         clean = {}
         for key, value in changes.items():
-            if key == "provisioning_delay":
-                if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                    raise ControlError("provisioning_delay must be a non-negative number")
-                clean[key] = float(value)
-            elif key == "request_tracking":
-                if not isinstance(value, bool):
-                    raise ControlError("request_tracking must be true or false")
-                clean[key] = value
-            elif key == "rate_limit":
-                clean[key] = _validate_rate_limit(value)
-            elif key == "fail_next_write":
-                if value is not None and not isinstance(value, str):
-                    raise ControlError("fail_next_write must be a message or null")
-                clean[key] = value
-            elif key == "chaos":
-                clean[key] = _validate_chaos(value)
-            elif key == "stale_single_get":
-                if not isinstance(value, bool):
-                    raise ControlError("stale_single_get must be true or false")
-                clean[key] = value
-            elif key == "contracts":
-                clean[key] = _validate_contracts(value)
-            else:
-                raise ControlError("unknown configuration key %r" % key)
+            _check(key in CONFIG_VALIDATORS, "unknown configuration key %r" % key)
+            clean[key] = CONFIG_VALIDATORS[key](value)
         with self.lock:
             self.config.update(clean)
             if "rate_limit" in clean:
@@ -747,43 +693,44 @@ def contracts_body(contract, owner):
 def _validate_rate_limit(value):
     if value is None:
         return None
-    if not isinstance(value, dict):
-        raise ControlError("rate_limit must be {\"per_minute\": N, \"burst\": N} or null")
+    _check(isinstance(value, dict), "rate_limit must be {\"per_minute\": N, \"burst\": N} or null")
     per_minute = value.get("per_minute")
-    if not isinstance(per_minute, int) or isinstance(per_minute, bool) or per_minute < 1:
-        raise ControlError("rate_limit.per_minute must be a positive integer")
-    burst = value.get("burst", per_minute)
-    if not isinstance(burst, int) or isinstance(burst, bool) or burst < 1:
-        raise ControlError("rate_limit.burst must be a positive integer")
-    unknown = set(value) - {"per_minute", "burst"}
-    if unknown:
-        raise ControlError("rate_limit: unknown keys %s" % ", ".join(sorted(unknown)))
-    return {"per_minute": per_minute, "burst": burst}
-
-
-def _validate_contracts(value):
-    if (not isinstance(value, list) or not value
-            or any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in value)):
-        raise ControlError("contracts must be a non-empty list of positive integers (the first is the default)")
-    return list(value)
+    _check(_is_int(per_minute, 1), "rate_limit.per_minute must be a positive integer")
+    _check(_is_int(value.get("burst", per_minute), 1), "rate_limit.burst must be a positive integer")
+    _check(set(value) <= {"per_minute", "burst"}, "rate_limit: unknown keys %s" % ", ".join(sorted(set(value) - {"per_minute", "burst"})))
+    return {"per_minute": per_minute, "burst": value.get("burst", per_minute)}
 
 
 def _validate_chaos(value):
     if value is None:
         return None
-    if not isinstance(value, dict):
-        raise ControlError("chaos must be {\"rate\": R, \"actions\": [...], \"seed\": S} or null")
-    rate = value.get("rate")
-    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate <= 1:
-        raise ControlError("chaos.rate must be a number between 0 and 1")
-    actions = value.get("actions")
-    if not isinstance(actions, list) or not actions:
-        raise ControlError("chaos.actions must be a non-empty list of fault actions")
-    clean_actions = [_validate_fault_action(a, "chaos.actions[%d]" % i) for i, a in enumerate(actions)]
-    seed = value.get("seed")
-    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-        raise ControlError("chaos.seed must be an integer or null")
-    return {"rate": float(rate), "actions": clean_actions, "seed": seed}
+    _check(isinstance(value, dict), "chaos must be {\"rate\": R, \"actions\": [...], \"seed\": S} or null")
+    rate, actions, seed = value.get("rate"), value.get("actions"), value.get("seed")
+    _check(_is_number(rate) and rate <= 1, "chaos.rate must be a number between 0 and 1")
+    _check(isinstance(actions, list) and actions, "chaos.actions must be a non-empty list of fault actions")
+    actions = [_validate_fault_action(a, "chaos.actions[%d]" % i) for i, a in enumerate(actions)]
+    _check(seed is None or _is_int(seed, -2 ** 63), "chaos.seed must be an integer or null")
+    return {"rate": float(rate), "actions": actions, "seed": seed}
+
+
+def _validated(valid, message, convert=lambda value: value):
+    def validate(value):
+        _check(valid(value), message)
+        return convert(value)
+    return validate
+
+
+# PATCH /_emulator/config: each key's validator returns the value to store, or raises ControlError.
+CONFIG_VALIDATORS = {
+    "provisioning_delay": _validated(_is_number, "provisioning_delay must be a non-negative number", float),
+    "request_tracking": _validated(lambda v: isinstance(v, bool), "request_tracking must be true or false"),
+    "stale_single_get": _validated(lambda v: isinstance(v, bool), "stale_single_get must be true or false"),
+    "fail_next_write": _validated(lambda v: v is None or isinstance(v, str), "fail_next_write must be a message or null"),
+    "contracts": _validated(lambda v: isinstance(v, list) and v and all(_is_int(n, 1) for n in v),
+                            "contracts must be a non-empty list of positive integers (the first is the default)", list),
+    "rate_limit": _validate_rate_limit,
+    "chaos": _validate_chaos,
+}
 
 
 def _unit_properties(body, wrapped):
@@ -791,14 +738,10 @@ def _unit_properties(body, wrapped):
     prefix = "(root).properties" if wrapped else "(root)"
     if not isinstance(body, dict):
         raise ApiError(422, "[(root)] Invalid type. Expected: object")
-    if wrapped:
-        properties = body.get("properties")
-        if properties is None:
-            raise ApiError(422, "[(root).properties] Attribute is required")
-        if not isinstance(properties, dict):
-            raise ApiError(422, "[(root).properties] Invalid type. Expected: object")
-    else:
-        properties = body
+    properties = body.get("properties") if wrapped else body
+    if wrapped and not isinstance(properties, dict):
+        raise ApiError(422, "[(root).properties] " + ("Attribute is required" if properties is None
+                                                      else "Invalid type. Expected: object"))
     for key, value in properties.items():
         if key not in UNIT_PROPERTY_NAMES:
             raise ApiError(422, "[%s.%s] Attribute is not allowed" % (prefix, key))
@@ -1268,16 +1211,13 @@ def parse_args(argv):
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     parser.add_argument("--no-verbose", dest="verbose", action="store_false")
     args = parser.parse_args(argv)
-    if args.provisioning_delay < 0:
-        parser.error("--provisioning-delay must not be negative")
-    if args.rate_limit is not None and args.rate_limit < 1:
-        parser.error("--rate-limit must be a positive integer")
-    if args.rate_burst is not None and args.rate_burst < 1:
-        parser.error("--rate-burst must be a positive integer")
-    if args.rate_burst is not None and args.rate_limit is None:
-        parser.error("--rate-burst needs --rate-limit")
-    if bool(args.tls_cert) != bool(args.tls_key):
-        parser.error("--tls-cert and --tls-key go together")
+    for wrong, message in ((args.provisioning_delay < 0, "--provisioning-delay must not be negative"),
+                           (args.rate_limit is not None and args.rate_limit < 1, "--rate-limit must be a positive integer"),
+                           (args.rate_burst is not None and args.rate_burst < 1, "--rate-burst must be a positive integer"),
+                           (args.rate_burst is not None and args.rate_limit is None, "--rate-burst needs --rate-limit"),
+                           (bool(args.tls_cert) != bool(args.tls_key), "--tls-cert and --tls-key go together")):
+        if wrong:
+            parser.error(message)
     return args
 
 
