@@ -12,6 +12,7 @@ import base64
 import collections
 import http.client
 import json
+import re
 import signal
 import ssl
 import subprocess
@@ -206,9 +207,6 @@ class Emulator:
         status, _headers, body = self.api("GET", "/backupunits/" + unit_id)
         return body["metadata"]["state"] if status == 200 else status
 
-    def wait_for_state(self, unit_id, wanted, timeout=30):
-        return self.wait_until(lambda: self.unit_state(unit_id) == wanted, timeout=timeout)
-
     def wait_until(self, predicate, timeout=30, interval=0.02):
         """Poll predicate() until it is truthy; return its value or raise after timeout seconds."""
         deadline = time.monotonic() + timeout
@@ -223,7 +221,4 @@ class Emulator:
 
 def request_id_of(location):
     """The request id in a write's Location header (.../requests/<id>/status)."""
-    parts = location.rstrip("/").split("/")
-    if parts[-1] != "status" or parts[-3] != "requests":
-        raise EmulatorError("not a request status URL: %s" % location)
-    return parts[-2]
+    return re.match(r".*/requests/([^/]+)/status$", location).group(1)

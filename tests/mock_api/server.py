@@ -1,18 +1,11 @@
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Emulator of the IONOS Cloud API v6 backup-unit endpoints.
+"""Emulator of the IONOS Cloud API v6 backup-unit endpoints; standard library only (Python 3.8 and later).
 
-Standard library only, so it runs on every Python the tests use (3.8 and later).
-See docs/emulator.md for usage and docs/developing.md for the contract.
-
-Design notes:
-- All state lives in one ``EmulatorState`` guarded by one lock.
-- Asynchronous requests are advanced lazily: every access first completes the requests whose
-  due time has passed (a heap ordered by due time). No timer threads, so there is nothing to
-  race with and a stopped clock cannot leave a unit half-deleted.
-- Responses are rendered by a small serializer that caches each unit's text, because
-  ``json.dumps(indent=...)`` falls back to the slow pure-Python encoder and ``pretty=true``
-  is the API default.
+Usage: tests/mock_api/README.md; what it emulates and the evidence: docs/emulator.md. Design: all state lives in one
+``EmulatorState`` behind one lock; asynchronous requests are advanced lazily (every access first completes those
+whose due time has passed: no timer threads); a small serializer caches each unit's text, because
+``json.dumps(indent=...)`` falls back to the slow pure-Python encoder and ``pretty=true`` is the API default.
 """
 
 from __future__ import annotations
@@ -85,9 +78,7 @@ ERRORS = {
 }
 
 
-# ---------------------------------------------------------------------------------------------
-# Serialization
-# ---------------------------------------------------------------------------------------------
+# -- Serialization ----------------------------------------------------------------------------------
 
 from json.encoder import encode_basestring_ascii as _encode_string  # the C one where there is one
 
@@ -147,9 +138,7 @@ def new_etag():
     return uuid.uuid4().hex
 
 
-# ---------------------------------------------------------------------------------------------
-# State
-# ---------------------------------------------------------------------------------------------
+# -- State ------------------------------------------------------------------------------------------
 
 
 class ApiError(Exception):
@@ -295,26 +284,10 @@ class AsyncRequest:
     def status_object(self, now):
         status = self.current_status(now)
         message = self.message if status == "FAILED" else REQUEST_MESSAGES[status]
-        return {
-            "id": self.id,
-            "type": "request-status",
-            "href": Href("/requests/" + self.id + "/status"),
-            "metadata": {
-                "status": status,
-                "message": message,
-                "etag": self.etag,
-                "targets": [
-                    {
-                        "target": {
-                            "id": self.unit_id,
-                            "type": "backupunit",
-                            "href": Href("/backupunits/" + self.unit_id),
-                        },
-                        "status": status,
-                    }
-                ],
-            },
-        }
+        target = {"id": self.unit_id, "type": "backupunit", "href": Href("/backupunits/" + self.unit_id)}
+        return {"id": self.id, "type": "request-status", "href": Href("/requests/" + self.id + "/status"),
+                "metadata": {"status": status, "message": message, "etag": self.etag,
+                             "targets": [{"target": target, "status": status}]}}
 
 
 def _check(valid, message):
@@ -350,19 +323,11 @@ class EmulatorState:
     def __init__(self, username, password, token, provisioning_delay=DEFAULT_PROVISIONING_DELAY,
                  request_tracking=False, rate_limit=None, stale_single_get=False, contracts=DEFAULT_CONTRACTS):
         self.lock = threading.Lock()
-        self.username = username
-        self.password = password
-        self.token = token
+        self.username, self.password, self.token = username, password, token
         self.user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "emulator-user:" + username))
-        self.startup_config = {
-            "provisioning_delay": provisioning_delay,
-            "request_tracking": request_tracking,
-            "rate_limit": rate_limit,
-            "fail_next_write": None,
-            "chaos": None,
-            "stale_single_get": stale_single_get,
-            "contracts": list(contracts),
-        }
+        self.startup_config = {"provisioning_delay": provisioning_delay, "request_tracking": request_tracking,
+                               "rate_limit": rate_limit, "fail_next_write": None, "chaos": None,
+                               "stale_single_get": stale_single_get, "contracts": list(contracts)}
         self._reset_locked()
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -761,9 +726,7 @@ def _json_type(value):
     return {int: "number", float: "number", list: "array", dict: "object"}.get(type(value), "string")
 
 
-# ---------------------------------------------------------------------------------------------
-# HTTP
-# ---------------------------------------------------------------------------------------------
+# -- HTTP -------------------------------------------------------------------------------------------
 
 UNIT_PATH = re.compile(r"^/backupunits/([^/]+)$")
 SSO_PATH = re.compile(r"^/backupunits/([^/]+)/ssourl$")
@@ -819,14 +782,6 @@ class Handler(BaseHTTPRequestHandler):
     def state(self):
         return self.server.state
 
-    def read_body(self):
-        if self._body_read:
-            return self._body
-        self._body_read = True
-        length = int(self.headers.get("Content-Length") or 0)  # no client of the emulator sends chunked bodies
-        self._body = self.rfile.read(length) if length > 0 else b""
-        return self._body
-
     def base_url(self):
         host = self.headers.get("Host")
         if not host:
@@ -847,12 +802,11 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def dispatch(self):
-        self._body_read = False
-        self._body = b""
-        # Read the body first, whatever the answer: an unread body would corrupt the next
-        # request on this keep-alive connection.
+        # Read the body first, whatever the answer: an unread body would corrupt the next request on this
+        # keep-alive connection. No client of the emulator sends chunked bodies.
         try:
-            self.read_body()
+            length = int(self.headers.get("Content-Length") or 0)
+            self.body = self.rfile.read(length) if length > 0 else b""
         except ValueError:
             self.close_connection = True
             return
@@ -1037,7 +991,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def json_body(self):
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        raw = self.read_body()
+        raw = self.body
         if content_type != "application/json" and not content_type.endswith("+json"):
             raise ApiError(415, "Unsupported Media Type: the request body must be application/json")
         try:
@@ -1059,7 +1013,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send(Response(status, json.dumps(result).encode("utf-8")))
 
     def control_json(self):
-        raw = self.read_body()
+        raw = self.body
         if not raw:
             return {}
         try:
