@@ -162,14 +162,9 @@ class Unit:
     )
 
     def __init__(self, contract, name, email, password, user):
-        now = utc_now_iso()
-        self.id = str(uuid.uuid4())
-        self.contract = contract
-        self.name = name
-        self.email = email
-        self.password_sha256 = _sha256(password)
-        self.etag = new_etag()
-        self.created = self.modified = now
+        self.id, self.contract, self.name, self.email = str(uuid.uuid4()), contract, name, email
+        self.password_sha256, self.etag = _sha256(password), new_etag()
+        self.created = self.modified = utc_now_iso()
         self.created_by = self.modified_by = user
         self.state = "BUSY"
         self.pending = 0          # requests not yet finished
@@ -186,22 +181,11 @@ class Unit:
         properties = {"name": self.name}
         if self.email is not None:
             properties["email"] = self.email
-        return {
-            "id": self.id,
-            "type": "backupunit",
-            "href": Href("/backupunits/" + self.id),
-            "metadata": {
-                "etag": self.etag,
-                "createdDate": self.created,
-                "createdBy": self.created_by,
-                "createdByUserId": user_id,
-                "lastModifiedDate": self.modified,
-                "lastModifiedBy": self.modified_by,
-                "lastModifiedByUserId": user_id,
-                "state": self.state,
-            },
-            "properties": properties,
-        }
+        metadata = {"etag": self.etag, "createdDate": self.created, "createdBy": self.created_by,
+                    "createdByUserId": user_id, "lastModifiedDate": self.modified, "lastModifiedBy": self.modified_by,
+                    "lastModifiedByUserId": user_id, "state": self.state}
+        return {"id": self.id, "type": "backupunit", "href": Href("/backupunits/" + self.id), "metadata": metadata,
+                "properties": properties}
 
     def reference(self):
         return {"id": self.id, "type": "backupunit", "href": Href("/backupunits/" + self.id)}
@@ -265,15 +249,9 @@ class AsyncRequest:
     __slots__ = ("id", "method", "unit_id", "etag", "start", "due", "status", "message", "fail_message", "undo")
 
     def __init__(self, method, unit_id, start, due, fail_message, undo):
-        self.id = str(uuid.uuid4())
-        self.method = method
-        self.unit_id = unit_id
-        self.etag = new_etag()
-        self.start = start
-        self.due = due
-        self.status = None          # None while pending; then "DONE" or "FAILED"
-        self.message = None
-        self.fail_message = fail_message
+        self.id, self.method, self.unit_id, self.etag = str(uuid.uuid4()), method, unit_id, new_etag()
+        self.start, self.due, self.fail_message = start, due, fail_message
+        self.status = self.message = None  # status: None while pending; then "DONE" or "FAILED"
         self.undo = undo            # previous (name, email, password_sha256) of an update
 
     def current_status(self, now):
