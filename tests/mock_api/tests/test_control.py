@@ -124,24 +124,23 @@ def test_drop_applies_nothing_and_apply_then_drop_applies_the_write(emu):
     assert emu.api("GET", "/backupunits")[0] == 200  # and the server keeps serving
 
 
-def chaos_outcomes(emu, seed):
-    emu.reset()
-    emu.configure(chaos={"rate": 0.3, "seed": seed, "actions": [{"action": "status", "status": 503}, {"action": "drop"}]})
-    outcomes = []
-    for _call in range(60):
-        try:
-            outcomes.append(emu.api("GET", "/backupunits")[0])
-        except DROPPED:
-            outcomes.append("drop")
-    return outcomes
-
-
 def test_chaos_injects_faults_at_about_the_rate_repeatably_for_a_seed(emu):
-    first = chaos_outcomes(emu, seed=1)
-    assert chaos_outcomes(emu, seed=1) == first != chaos_outcomes(emu, seed=2)
-    assert 5 <= sum(1 for outcome in first if outcome != 200) <= 35 and {503, "drop"} <= set(first)
+    def outcomes(seed):
+        emu.reset()
+        emu.configure(chaos={"rate": 0.3, "seed": seed, "actions": [{"action": "status", "status": 503}, {"action": "drop"}]})
+        return [status_or_drop(emu) for _call in range(60)]
+    first = outcomes(1)
+    assert outcomes(1) == first != outcomes(2) and {503, "drop"} <= set(first)
+    assert 5 <= sum(1 for outcome in first if outcome != 200) <= 35
     emu.configure(chaos=None)
-    assert all(emu.api("GET", "/backupunits")[0] == 200 for _call in range(20))
+    assert [status_or_drop(emu) for _call in range(20)] == [200] * 20
+
+
+def status_or_drop(emu):
+    try:
+        return emu.api("GET", "/backupunits")[0]
+    except DROPPED:
+        return "drop"
 
 
 def test_rate_limit_answers_429_with_an_integer_retry_after_and_refills(emu):
