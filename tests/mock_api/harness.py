@@ -1,10 +1,8 @@
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Start the API emulator in a subprocess for tests (standard library only); usage in docs/emulator.md.
-
-Keyword arguments map to server flags: ``provisioning_delay=0.05`` -> ``--provisioning-delay=0.05``,
-``request_tracking=False`` -> ``--no-request-tracking``, ``contracts=[1, 2]`` -> ``--contracts=1,2``.
-"""
+"""Start the API emulator in a subprocess for tests and drive it (standard library only); usage in README.md.
+Keyword arguments map to flags: ``provisioning_delay=0.05`` -> ``--provisioning-delay=0.05``, ``request_tracking=False``
+-> ``--no-request-tracking``, ``contracts=[1, 2]`` -> ``--contracts=1,2``."""
 
 from __future__ import annotations
 
