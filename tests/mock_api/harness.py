@@ -1,10 +1,8 @@
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Start the API emulator in a subprocess for tests (standard library only); usage in docs/emulator.md.
-
-Keyword arguments map to server flags: ``provisioning_delay=0.05`` -> ``--provisioning-delay=0.05``,
-``request_tracking=False`` -> ``--no-request-tracking``, ``contracts=[1, 2]`` -> ``--contracts=1,2``.
-"""
+"""Start the API emulator in a subprocess for tests and drive it (standard library only); usage in README.md.
+Keyword arguments map to flags: ``provisioning_delay=0.05`` -> ``--provisioning-delay=0.05``, ``request_tracking=False``
+-> ``--no-request-tracking``, ``contracts=[1, 2]`` -> ``--contracts=1,2``."""
 
 from __future__ import annotations
 
@@ -12,6 +10,7 @@ import base64
 import collections
 import http.client
 import json
+import re
 import signal
 import ssl
 import subprocess
@@ -206,9 +205,6 @@ class Emulator:
         status, _headers, body = self.api("GET", "/backupunits/" + unit_id)
         return body["metadata"]["state"] if status == 200 else status
 
-    def wait_for_state(self, unit_id, wanted, timeout=30):
-        return self.wait_until(lambda: self.unit_state(unit_id) == wanted, timeout=timeout)
-
     def wait_until(self, predicate, timeout=30, interval=0.02):
         """Poll predicate() until it is truthy; return its value or raise after timeout seconds."""
         deadline = time.monotonic() + timeout
@@ -223,7 +219,4 @@ class Emulator:
 
 def request_id_of(location):
     """The request id in a write's Location header (.../requests/<id>/status)."""
-    parts = location.rstrip("/").split("/")
-    if parts[-1] != "status" or parts[-3] != "requests":
-        raise EmulatorError("not a request status URL: %s" % location)
-    return parts[-2]
+    return re.match(r".*/requests/([^/]+)/status$", location).group(1)

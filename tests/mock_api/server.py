@@ -1,18 +1,11 @@
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Emulator of the IONOS Cloud API v6 backup-unit endpoints.
+"""Emulator of the IONOS Cloud API v6 backup-unit endpoints; standard library only (Python 3.8 and later).
 
-Standard library only, so it runs on every Python the tests use (3.8 and later).
-See docs/emulator.md for usage and docs/developing.md for the contract.
-
-Design notes:
-- All state lives in one ``EmulatorState`` guarded by one lock.
-- Asynchronous requests are advanced lazily: every access first completes the requests whose
-  due time has passed (a heap ordered by due time). No timer threads, so there is nothing to
-  race with and a stopped clock cannot leave a unit half-deleted.
-- Responses are rendered by a small serializer that caches each unit's text, because
-  ``json.dumps(indent=...)`` falls back to the slow pure-Python encoder and ``pretty=true``
-  is the API default.
+Usage: tests/mock_api/README.md; what it emulates and the evidence: docs/emulator.md. Design: all state lives in one
+``EmulatorState`` behind one lock; asynchronous requests are advanced lazily (every access first completes those
+whose due time has passed: no timer threads); a small serializer caches each unit's text, because
+``json.dumps(indent=...)`` falls back to the slow pure-Python encoder and ``pretty=true`` is the API default.
 """
 
 from __future__ import annotations
@@ -53,7 +46,8 @@ UNLIMITED = 2147483647
 
 UNIT_PROPERTY_NAMES = ("name", "password", "email")
 FAULT_ACTIONS = ("status", "delay", "drop", "apply_then_drop")
-WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+REQUEST_MESSAGES = {"DONE": "Request has been successfully executed", "RUNNING": "Request is being processed",
+                    "QUEUED": "Request has been queued"}
 
 SSO_URL_TEMPLATE = "https://backup.ionos.com/api/2/idp/external-login#ott={ott}&targetURI=https://backup.ionos.com/bc"
 
@@ -75,43 +69,18 @@ CONTRACT_RESOURCE_LIMITS = (
     ("securityGroupsPerVdc", 100), ("securityGroupsPerResource", 10), ("rulesPerSecurityGroup", 100),
 )
 
-# Error codes in the style of the real API (NOTES.md section 5).
-ERROR_CODES = {
-    400: "100",
-    401: "315",
-    404: "309",
-    405: "105",
-    415: "106",
-    422: "200",
-    429: "429",
-    500: "301",
-    502: "502",
-    503: "503",
-}
-DEFAULT_MESSAGES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Resource does not exist",
-    405: "Method Not Allowed",
-    415: "Unsupported Media Type",
-    422: "Unprocessable Entity",
-    429: "Too Many Requests",
-    500: "Oops! Something went very wrong. Please contact the administrator",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
+# Error codes in the style of the real API (NOTES.md section 5), and each status's usual message.
+ERRORS = {
+    400: ("100", "Bad Request"), 401: ("315", "Unauthorized"), 404: ("309", "Resource does not exist"),
+    405: ("105", "Method Not Allowed"), 415: ("106", "Unsupported Media Type"), 422: ("200", "Unprocessable Entity"),
+    429: ("429", "Too Many Requests"), 500: ("301", "Oops! Something went very wrong. Please contact the administrator"),
+    502: ("502", "Bad Gateway"), 503: ("503", "Service Unavailable"),
 }
 
 
-# ---------------------------------------------------------------------------------------------
-# Serialization
-# ---------------------------------------------------------------------------------------------
+# -- Serialization ----------------------------------------------------------------------------------
 
-try:  # the C implementation; the pure-Python one is the fallback on exotic builds
-    from json.encoder import c_encode_basestring_ascii as _encode_string
-except ImportError:  # pragma: no cover
-    from json.encoder import py_encode_basestring_ascii as _encode_string
-if _encode_string is None:  # pragma: no cover
-    from json.encoder import py_encode_basestring_ascii as _encode_string
+from json.encoder import encode_basestring_ascii as _encode_string  # the C one where there is one
 
 # Hrefs depend on the request's Host header, but unit texts are cached independently of it:
 # an href is written as BASE_MARK + path and the mark is replaced by the base URL once per
@@ -129,15 +98,7 @@ class Href(str):
 def _scalar(value):
     if isinstance(value, Href):
         return '"' + BASE_MARK + _encode_string(value)[1:]
-    if isinstance(value, str):
-        return _encode_string(value)
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    return json.dumps(value)
+    return _encode_string(value) if isinstance(value, str) else json.dumps(value)
 
 
 def render(value, pretty, level=0):
@@ -177,18 +138,16 @@ def new_etag():
     return uuid.uuid4().hex
 
 
-# ---------------------------------------------------------------------------------------------
-# State
-# ---------------------------------------------------------------------------------------------
+# -- State ------------------------------------------------------------------------------------------
 
 
 class ApiError(Exception):
     """An error answered in the vendor envelope."""
 
     def __init__(self, status, message=None, headers=None):
-        super().__init__(message or DEFAULT_MESSAGES.get(status, "Error"))
         self.status = status
-        self.message = message or DEFAULT_MESSAGES.get(status, "Error")
+        self.message = message or ERRORS.get(status, ("", "Error"))[1]
+        super().__init__(self.message)
         self.headers = headers or {}
 
 
@@ -203,17 +162,10 @@ class Unit:
     )
 
     def __init__(self, contract, name, email, password, user):
-        now = utc_now_iso()
-        self.id = str(uuid.uuid4())
-        self.contract = contract
-        self.name = name
-        self.email = email
-        self.password_sha256 = _sha256(password)
-        self.etag = new_etag()
-        self.created = now
-        self.modified = now
-        self.created_by = user
-        self.modified_by = user
+        self.id, self.contract, self.name, self.email = str(uuid.uuid4()), contract, name, email
+        self.password_sha256, self.etag = _sha256(password), new_etag()
+        self.created = self.modified = utc_now_iso()
+        self.created_by = self.modified_by = user
         self.state = "BUSY"
         self.pending = 0          # requests not yet finished
         self.busy_until = 0.0     # due time of the last queued request (requests run one after another)
@@ -229,22 +181,11 @@ class Unit:
         properties = {"name": self.name}
         if self.email is not None:
             properties["email"] = self.email
-        return {
-            "id": self.id,
-            "type": "backupunit",
-            "href": Href("/backupunits/" + self.id),
-            "metadata": {
-                "etag": self.etag,
-                "createdDate": self.created,
-                "createdBy": self.created_by,
-                "createdByUserId": user_id,
-                "lastModifiedDate": self.modified,
-                "lastModifiedBy": self.modified_by,
-                "lastModifiedByUserId": user_id,
-                "state": self.state,
-            },
-            "properties": properties,
-        }
+        metadata = {"etag": self.etag, "createdDate": self.created, "createdBy": self.created_by,
+                    "createdByUserId": user_id, "lastModifiedDate": self.modified, "lastModifiedBy": self.modified_by,
+                    "lastModifiedByUserId": user_id, "state": self.state}
+        return {"id": self.id, "type": "backupunit", "href": Href("/backupunits/" + self.id), "metadata": metadata,
+                "properties": properties}
 
     def reference(self):
         return {"id": self.id, "type": "backupunit", "href": Href("/backupunits/" + self.id)}
@@ -266,17 +207,9 @@ class Unit:
         return text
 
     def control_view(self):
-        return {
-            "id": self.id,
-            "contract": self.contract,
-            "name": self.name,
-            "email": self.email,
-            "password_sha256": self.password_sha256,
-            "state": self.state,
-            "etag": self.etag,
-            "createdDate": self.created,
-            "lastModifiedDate": self.modified,
-        }
+        return {"id": self.id, "contract": self.contract, "name": self.name, "email": self.email,
+                "password_sha256": self.password_sha256, "state": self.state, "etag": self.etag,
+                "createdDate": self.created, "lastModifiedDate": self.modified}
 
 
 _UNIT_TEMPLATES = {}
@@ -313,25 +246,12 @@ def _sha256(password):
 
 
 class AsyncRequest:
-    __slots__ = (
-        "id", "method", "url", "body", "unit_id", "created", "created_by", "etag", "start", "due",
-        "status", "message", "fail_message", "undo",
-    )
+    __slots__ = ("id", "method", "unit_id", "etag", "start", "due", "status", "message", "fail_message", "undo")
 
-    def __init__(self, method, url, body, unit_id, user, start, due, fail_message, undo):
-        self.id = str(uuid.uuid4())
-        self.method = method
-        self.url = url
-        self.body = body
-        self.unit_id = unit_id
-        self.created = utc_now_iso()
-        self.created_by = user
-        self.etag = new_etag()
-        self.start = start
-        self.due = due
-        self.status = None          # None while pending; then "DONE" or "FAILED"
-        self.message = None
-        self.fail_message = fail_message
+    def __init__(self, method, unit_id, start, due, fail_message, undo):
+        self.id, self.method, self.unit_id, self.etag = str(uuid.uuid4()), method, unit_id, new_etag()
+        self.start, self.due, self.fail_message = start, due, fail_message
+        self.status = self.message = None  # status: None while pending; then "DONE" or "FAILED"
         self.undo = undo            # previous (name, email, password_sha256) of an update
 
     def current_status(self, now):
@@ -341,74 +261,37 @@ class AsyncRequest:
 
     def status_object(self, now):
         status = self.current_status(now)
-        if status == "DONE":
-            message = "Request has been successfully executed"
-        elif status == "FAILED":
-            message = self.message
-        elif status == "RUNNING":
-            message = "Request is being processed"
-        else:
-            message = "Request has been queued"
-        return {
-            "id": self.id,
-            "type": "request-status",
-            "href": Href("/requests/" + self.id + "/status"),
-            "metadata": {
-                "status": status,
-                "message": message,
-                "etag": self.etag,
-                "targets": [
-                    {
-                        "target": {
-                            "id": self.unit_id,
-                            "type": "backupunit",
-                            "href": Href("/backupunits/" + self.unit_id),
-                        },
-                        "status": status,
-                    }
-                ],
-            },
-        }
+        message = self.message if status == "FAILED" else REQUEST_MESSAGES[status]
+        target = {"id": self.unit_id, "type": "backupunit", "href": Href("/backupunits/" + self.unit_id)}
+        return {"id": self.id, "type": "request-status", "href": Href("/requests/" + self.id + "/status"),
+                "metadata": {"status": status, "message": message, "etag": self.etag,
+                             "targets": [{"target": target, "status": status}]}}
 
-    def request_object(self, now):
-        return {
-            "id": self.id,
-            "type": "request",
-            "href": Href("/requests/" + self.id),
-            "metadata": {
-                "createdDate": self.created,
-                "createdBy": self.created_by,
-                "etag": self.etag,
-                "requestStatus": self.status_object(now),
-            },
-            "properties": {
-                "method": self.method,
-                "headers": {"Content-Type": "application/json"} if self.body is not None else {},
-                "body": self.body if self.body is not None else "",
-                "url": self.url,
-            },
-        }
+
+def _check(valid, message):
+    if not valid:
+        raise ControlError(message)
+
+
+def _is_int(value, minimum):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
 
 
 def _validate_fault_action(action, where):
-    if not isinstance(action, dict):
-        raise ControlError("%s must be an object" % where)
+    _check(isinstance(action, dict), "%s must be an object" % where)
     kind = action.get("action")
-    if kind not in FAULT_ACTIONS:
-        raise ControlError("%s: action must be one of %s" % (where, ", ".join(FAULT_ACTIONS)))
+    _check(kind in FAULT_ACTIONS, "%s: action must be one of %s" % (where, ", ".join(FAULT_ACTIONS)))
     if kind == "status":
-        status = action.get("status")
-        if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
-            raise ControlError("%s: status must be an integer between 400 and 599" % where)
-        retry_after = action.get("retry_after", 1)
-        if not isinstance(retry_after, int) or isinstance(retry_after, bool) or retry_after < 0:
-            raise ControlError("%s: retry_after must be a non-negative integer" % where)
-        if not isinstance(action.get("message", ""), str):
-            raise ControlError("%s: message must be a string" % where)
+        _check(_is_int(action.get("status"), 400) and action["status"] <= 599,
+               "%s: status must be an integer between 400 and 599" % where)
+        _check(_is_int(action.get("retry_after", 1), 0), "%s: retry_after must be a non-negative integer" % where)
+        _check(isinstance(action.get("message", ""), str), "%s: message must be a string" % where)
     if kind == "delay":
-        seconds = action.get("seconds")
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
-            raise ControlError("%s: seconds must be a non-negative number" % where)
+        _check(_is_number(action.get("seconds")), "%s: seconds must be a non-negative number" % where)
     return dict(action)
 
 
@@ -418,19 +301,11 @@ class EmulatorState:
     def __init__(self, username, password, token, provisioning_delay=DEFAULT_PROVISIONING_DELAY,
                  request_tracking=False, rate_limit=None, stale_single_get=False, contracts=DEFAULT_CONTRACTS):
         self.lock = threading.Lock()
-        self.username = username
-        self.password = password
-        self.token = token
+        self.username, self.password, self.token = username, password, token
         self.user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "emulator-user:" + username))
-        self.startup_config = {
-            "provisioning_delay": provisioning_delay,
-            "request_tracking": request_tracking,
-            "rate_limit": rate_limit,
-            "fail_next_write": None,
-            "chaos": None,
-            "stale_single_get": stale_single_get,
-            "contracts": list(contracts),
-        }
+        self.startup_config = {"provisioning_delay": provisioning_delay, "request_tracking": request_tracking,
+                               "rate_limit": rate_limit, "fail_next_write": None, "chaos": None,
+                               "stale_single_get": stale_single_get, "contracts": list(contracts)}
         self._reset_locked()
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -492,14 +367,14 @@ class EmulatorState:
         if contract_units is not None:
             contract_units.pop(unit.id, None)
 
-    def _enqueue(self, method, url, body, unit, fail_message, undo, now):
+    def _enqueue(self, method, unit, fail_message, undo, now):
         delay = float(self.config["provisioning_delay"])
         start = max(now, unit.busy_until)
         due = start + delay
         unit.busy_until = due
         unit.pending += 1
         unit.state = "BUSY"
-        request = AsyncRequest(method, url, body, unit.id, self.username, start, due, fail_message, undo)
+        request = AsyncRequest(method, unit.id, start, due, fail_message, undo)
         self.requests[request.id] = request
         self.seq += 1
         heapq.heappush(self.pending, (due, self.seq, request))
@@ -573,23 +448,16 @@ class EmulatorState:
             self.log = []
 
     def add_fault(self, rule):
-        if not isinstance(rule, dict):
-            raise ControlError("a fault rule must be an object")
-        method = rule.get("method", "*")
-        if not isinstance(method, str) or not method:
-            raise ControlError("method must be an HTTP method or '*'")
-        path = rule.get("path", ".*")
-        if not isinstance(path, str):
-            raise ControlError("path must be a regular expression")
+        _check(isinstance(rule, dict), "a fault rule must be an object")
+        method, path, count = rule.get("method", "*"), rule.get("path", ".*"), rule.get("count", 1)
+        _check(isinstance(method, str) and method, "method must be an HTTP method or '*'")
+        _check(isinstance(path, str), "path must be a regular expression")
         try:
             regex = re.compile(path)
         except re.error as exc:
             raise ControlError("path is not a valid regular expression: %s" % exc)
-        count = rule.get("count", 1)
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            raise ControlError("count must be a positive integer")
-        action = _validate_fault_action(
-            {k: v for k, v in rule.items() if k not in ("method", "path", "count")}, "fault")
+        _check(_is_int(count, 1), "count must be a positive integer")
+        action = _validate_fault_action({k: v for k, v in rule.items() if k not in ("method", "path", "count")}, "fault")
         stored = dict(action, method=method.upper(), path=path, count=count, _regex=regex)
         with self.lock:
             self.faults.append(stored)
@@ -608,34 +476,11 @@ class EmulatorState:
             return json.loads(json.dumps(self.config))
 
     def patch_config(self, changes):
-        if not isinstance(changes, dict):
-            raise ControlError("the configuration must be an object")
+        _check(isinstance(changes, dict), "the configuration must be an object")
         clean = {}
         for key, value in changes.items():
-            if key == "provisioning_delay":
-                if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                    raise ControlError("provisioning_delay must be a non-negative number")
-                clean[key] = float(value)
-            elif key == "request_tracking":
-                if not isinstance(value, bool):
-                    raise ControlError("request_tracking must be true or false")
-                clean[key] = value
-            elif key == "rate_limit":
-                clean[key] = _validate_rate_limit(value)
-            elif key == "fail_next_write":
-                if value is not None and not isinstance(value, str):
-                    raise ControlError("fail_next_write must be a message or null")
-                clean[key] = value
-            elif key == "chaos":
-                clean[key] = _validate_chaos(value)
-            elif key == "stale_single_get":
-                if not isinstance(value, bool):
-                    raise ControlError("stale_single_get must be true or false")
-                clean[key] = value
-            elif key == "contracts":
-                clean[key] = _validate_contracts(value)
-            else:
-                raise ControlError("unknown configuration key %r" % key)
+            _check(key in CONFIG_VALIDATORS, "unknown configuration key %r" % key)
+            clean[key] = CONFIG_VALIDATORS[key](value)
         with self.lock:
             self.config.update(clean)
             if "rate_limit" in clean:
@@ -708,7 +553,7 @@ class EmulatorState:
             self.sso_tokens.append(token)
         return SSO_URL_TEMPLATE.format(ott=token)
 
-    def create_unit(self, contract, body, url):
+    def create_unit(self, contract, body, _url=None):  # _url: unused, kept for benchmarks/bench.py
         properties = _unit_properties(body, wrapped=True)
         name = properties.get("name")
         if name is None:
@@ -722,10 +567,10 @@ class EmulatorState:
             self._contract_units(contract)[unit.id] = unit
             self.unit_index[unit.id] = unit
             unit.stale = self.config["stale_single_get"]
-            request = self._enqueue("POST", url, _redacted_body(body), unit, self._take_fail_message(), None, now)
+            request = self._enqueue("POST", unit, self._take_fail_message(), None, now)
             return unit.to_api(self.user_id), request.id, unit.etag
 
-    def update_unit(self, contract, unit_id, body, url, method):
+    def update_unit(self, contract, unit_id, body, method):
         properties = _unit_properties(body, wrapped=(method == "PUT"))
         with self.lock:
             now = time.monotonic()
@@ -748,10 +593,10 @@ class EmulatorState:
             unit.modified_by = self.username
             unit.stale = unit.stale or self.config["stale_single_get"]
             unit.changed()
-            request = self._enqueue(method, url, _redacted_body(body), unit, self._take_fail_message(), undo, now)
+            request = self._enqueue(method, unit, self._take_fail_message(), undo, now)
             return unit.to_api(self.user_id), request.id, unit.etag
 
-    def delete_unit(self, contract, unit_id, url):
+    def delete_unit(self, contract, unit_id):
         with self.lock:
             now = time.monotonic()
             self._advance(now)
@@ -760,18 +605,17 @@ class EmulatorState:
                 raise ApiError(422, "[VDC-21-2] The backup unit is being deleted")
             unit.deleting = True
             unit.changed()
-            request = self._enqueue("DELETE", url, None, unit, self._take_fail_message(), None, now)
+            request = self._enqueue("DELETE", unit, self._take_fail_message(), None, now)
             return request.id
 
-    def request_info(self, request_id, status_only):
+    def request_status(self, request_id):
         with self.lock:
             now = time.monotonic()
             self._advance(now)
             request = self.requests.get(request_id)
             if request is None or not self.config["request_tracking"]:
                 raise ApiError(404, "Resource does not exist")
-            data = request.status_object(now) if status_only else request.request_object(now)
-            return data, request.etag
+            return request.status_object(now), request.etag
 
 
 def contracts_body(contract, owner):
@@ -792,43 +636,44 @@ def contracts_body(contract, owner):
 def _validate_rate_limit(value):
     if value is None:
         return None
-    if not isinstance(value, dict):
-        raise ControlError("rate_limit must be {\"per_minute\": N, \"burst\": N} or null")
+    _check(isinstance(value, dict), "rate_limit must be {\"per_minute\": N, \"burst\": N} or null")
     per_minute = value.get("per_minute")
-    if not isinstance(per_minute, int) or isinstance(per_minute, bool) or per_minute < 1:
-        raise ControlError("rate_limit.per_minute must be a positive integer")
-    burst = value.get("burst", per_minute)
-    if not isinstance(burst, int) or isinstance(burst, bool) or burst < 1:
-        raise ControlError("rate_limit.burst must be a positive integer")
-    unknown = set(value) - {"per_minute", "burst"}
-    if unknown:
-        raise ControlError("rate_limit: unknown keys %s" % ", ".join(sorted(unknown)))
-    return {"per_minute": per_minute, "burst": burst}
-
-
-def _validate_contracts(value):
-    if (not isinstance(value, list) or not value
-            or any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in value)):
-        raise ControlError("contracts must be a non-empty list of positive integers (the first is the default)")
-    return list(value)
+    _check(_is_int(per_minute, 1), "rate_limit.per_minute must be a positive integer")
+    _check(_is_int(value.get("burst", per_minute), 1), "rate_limit.burst must be a positive integer")
+    _check(set(value) <= {"per_minute", "burst"}, "rate_limit: unknown keys %s" % ", ".join(sorted(set(value) - {"per_minute", "burst"})))
+    return {"per_minute": per_minute, "burst": value.get("burst", per_minute)}
 
 
 def _validate_chaos(value):
     if value is None:
         return None
-    if not isinstance(value, dict):
-        raise ControlError("chaos must be {\"rate\": R, \"actions\": [...], \"seed\": S} or null")
-    rate = value.get("rate")
-    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate <= 1:
-        raise ControlError("chaos.rate must be a number between 0 and 1")
-    actions = value.get("actions")
-    if not isinstance(actions, list) or not actions:
-        raise ControlError("chaos.actions must be a non-empty list of fault actions")
-    clean_actions = [_validate_fault_action(a, "chaos.actions[%d]" % i) for i, a in enumerate(actions)]
-    seed = value.get("seed")
-    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-        raise ControlError("chaos.seed must be an integer or null")
-    return {"rate": float(rate), "actions": clean_actions, "seed": seed}
+    _check(isinstance(value, dict), "chaos must be {\"rate\": R, \"actions\": [...], \"seed\": S} or null")
+    rate, actions, seed = value.get("rate"), value.get("actions"), value.get("seed")
+    _check(_is_number(rate) and rate <= 1, "chaos.rate must be a number between 0 and 1")
+    _check(isinstance(actions, list) and actions, "chaos.actions must be a non-empty list of fault actions")
+    actions = [_validate_fault_action(a, "chaos.actions[%d]" % i) for i, a in enumerate(actions)]
+    _check(seed is None or _is_int(seed, -2 ** 63), "chaos.seed must be an integer or null")
+    return {"rate": float(rate), "actions": actions, "seed": seed}
+
+
+def _validated(valid, message, convert=lambda value: value):
+    def validate(value):
+        _check(valid(value), message)
+        return convert(value)
+    return validate
+
+
+# PATCH /_emulator/config: each key's validator returns the value to store, or raises ControlError.
+CONFIG_VALIDATORS = {
+    "provisioning_delay": _validated(_is_number, "provisioning_delay must be a non-negative number", float),
+    "request_tracking": _validated(lambda v: isinstance(v, bool), "request_tracking must be true or false"),
+    "stale_single_get": _validated(lambda v: isinstance(v, bool), "stale_single_get must be true or false"),
+    "fail_next_write": _validated(lambda v: v is None or isinstance(v, str), "fail_next_write must be a message or null"),
+    "contracts": _validated(lambda v: isinstance(v, list) and v and all(_is_int(n, 1) for n in v),
+                            "contracts must be a non-empty list of positive integers (the first is the default)", list),
+    "rate_limit": _validate_rate_limit,
+    "chaos": _validate_chaos,
+}
 
 
 def _unit_properties(body, wrapped):
@@ -836,14 +681,10 @@ def _unit_properties(body, wrapped):
     prefix = "(root).properties" if wrapped else "(root)"
     if not isinstance(body, dict):
         raise ApiError(422, "[(root)] Invalid type. Expected: object")
-    if wrapped:
-        properties = body.get("properties")
-        if properties is None:
-            raise ApiError(422, "[(root).properties] Attribute is required")
-        if not isinstance(properties, dict):
-            raise ApiError(422, "[(root).properties] Invalid type. Expected: object")
-    else:
-        properties = body
+    properties = body.get("properties") if wrapped else body
+    if wrapped and not isinstance(properties, dict):
+        raise ApiError(422, "[(root).properties] " + ("Attribute is required" if properties is None
+                                                      else "Invalid type. Expected: object"))
     for key, value in properties.items():
         if key not in UNIT_PROPERTY_NAMES:
             raise ApiError(422, "[%s.%s] Attribute is not allowed" % (prefix, key))
@@ -858,35 +699,15 @@ def _unit_properties(body, wrapped):
 
 
 def _json_type(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "string"
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else "boolean"
+    return {int: "number", float: "number", list: "array", dict: "object"}.get(type(value), "string")
 
 
-def _redacted_body(body):
-    """The request body as the API would echo it in GET /requests/{id}, password masked."""
-    def redact(value):
-        if isinstance(value, dict):
-            return {k: ("*****" if k == "password" else redact(v)) for k, v in value.items()}
-        return value
-    return json.dumps(redact(body))
-
-
-# ---------------------------------------------------------------------------------------------
-# HTTP
-# ---------------------------------------------------------------------------------------------
+# -- HTTP -------------------------------------------------------------------------------------------
 
 UNIT_PATH = re.compile(r"^/backupunits/([^/]+)$")
 SSO_PATH = re.compile(r"^/backupunits/([^/]+)/ssourl$")
-REQUEST_PATH = re.compile(r"^/requests/([^/]+)$")
 REQUEST_STATUS_PATH = re.compile(r"^/requests/([^/]+)/status$")
 
 
@@ -929,51 +750,15 @@ class Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def do_GET(self):
+    # Every method goes through dispatch(): one the path does not support gets 405 in the envelope.
+    def do_GET(self):  # noqa: N802 - the base class's naming
         self.dispatch()
 
-    def do_POST(self):
-        self.dispatch()
-
-    def do_PUT(self):
-        self.dispatch()
-
-    def do_PATCH(self):
-        self.dispatch()
-
-    def do_DELETE(self):
-        self.dispatch()
-
-    def do_HEAD(self):
-        self.dispatch()
-
-    def do_OPTIONS(self):
-        self.dispatch()
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
 
     @property
     def state(self):
         return self.server.state
-
-    def read_body(self):
-        if self._body_read:
-            return self._body
-        self._body_read = True
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size_line = self.rfile.readline(65537)
-                size = int(size_line.split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(65537)
-            self._body = b"".join(chunks)
-        else:
-            length = int(self.headers.get("Content-Length") or 0)
-            self._body = self.rfile.read(length) if length > 0 else b""
-        return self._body
 
     def base_url(self):
         host = self.headers.get("Host")
@@ -995,12 +780,11 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def dispatch(self):
-        self._body_read = False
-        self._body = b""
-        # Read the body first, whatever the answer: an unread body would corrupt the next
-        # request on this keep-alive connection.
+        # Read the body first, whatever the answer: an unread body would corrupt the next request on this
+        # keep-alive connection. No client of the emulator sends chunked bodies.
         try:
-            self.read_body()
+            length = int(self.headers.get("Content-Length") or 0)
+            self.body = self.rfile.read(length) if length > 0 else b""
         except ValueError:
             self.close_connection = True
             return
@@ -1130,7 +914,7 @@ class Handler(BaseHTTPRequestHandler):
             if method == "POST":
                 parse_depth(query)
                 body = self.json_body()
-                unit, request_id, etag = self.state.create_unit(contract, body, base + "/backupunits")
+                unit, request_id, etag = self.state.create_unit(contract, body)
                 return self.accepted(unit, request_id, etag, pretty, base, query)
             raise self.not_allowed(allowed)
         match = UNIT_PATH.match(path)
@@ -1145,12 +929,11 @@ class Handler(BaseHTTPRequestHandler):
             if method in ("PUT", "PATCH"):
                 parse_depth(query)
                 body = self.json_body()
-                unit, request_id, etag = self.state.update_unit(
-                    contract, unit_id, body, base + "/backupunits/" + unit_id, method)
+                unit, request_id, etag = self.state.update_unit(contract, unit_id, body, method)
                 return self.accepted(unit, request_id, etag, pretty, base, query)
             if method == "DELETE":
                 parse_depth(query)
-                request_id = self.state.delete_unit(contract, unit_id, base + "/backupunits/" + unit_id)
+                request_id = self.state.delete_unit(contract, unit_id)
                 return Response(202, None, {"Location": "%s/requests/%s/status" % (base, request_id)})
             raise self.not_allowed(allowed)
         match = SSO_PATH.match(path)
@@ -1164,15 +947,14 @@ class Handler(BaseHTTPRequestHandler):
                 raise self.not_allowed(("GET",))
             parse_depth(query)
             return Response(200, finish(render(contracts_body(contract, self.state.username), pretty), base))
-        for regex, status_only in ((REQUEST_STATUS_PATH, True), (REQUEST_PATH, False)):
-            match = regex.match(path)
-            if match:
-                if method != "GET":
-                    raise self.not_allowed(("GET",))
-                parse_depth(query)
-                data, etag = self.state.request_info(match.group(1), status_only)
-                headers = {} if "depth" in query else {"ETag": '"%s"' % etag}
-                return Response(200, finish(render(data, pretty), base), headers)
+        match = REQUEST_STATUS_PATH.match(path)
+        if match:
+            if method != "GET":
+                raise self.not_allowed(("GET",))
+            parse_depth(query)
+            data, etag = self.state.request_status(match.group(1))
+            headers = {} if "depth" in query else {"ETag": '"%s"' % etag}
+            return Response(200, finish(render(data, pretty), base), headers)
         raise ApiError(404, "Resource does not exist")
 
     def accepted(self, unit, request_id, etag, pretty, base, query):
@@ -1187,7 +969,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def json_body(self):
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        raw = self.read_body()
+        raw = self.body
         if content_type != "application/json" and not content_type.endswith("+json"):
             raise ApiError(415, "Unsupported Media Type: the request body must be application/json")
         try:
@@ -1209,7 +991,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send(Response(status, json.dumps(result).encode("utf-8")))
 
     def control_json(self):
-        raw = self.read_body()
+        raw = self.body
         if not raw:
             return {}
         try:
@@ -1291,8 +1073,8 @@ def parse_depth(query):
 def error_body(status, message, pretty):
     envelope = {
         "httpStatus": status,
-        "messages": [{"errorCode": ERROR_CODES.get(status, str(status)),
-                      "message": message or DEFAULT_MESSAGES.get(status, "Error")}],
+        "messages": [{"errorCode": ERRORS.get(status, (str(status),))[0],
+                      "message": message or ERRORS.get(status, ("", "Error"))[1]}],
     }
     return render(envelope, pretty).encode("utf-8")
 
@@ -1361,16 +1143,13 @@ def parse_args(argv):
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     parser.add_argument("--no-verbose", dest="verbose", action="store_false")
     args = parser.parse_args(argv)
-    if args.provisioning_delay < 0:
-        parser.error("--provisioning-delay must not be negative")
-    if args.rate_limit is not None and args.rate_limit < 1:
-        parser.error("--rate-limit must be a positive integer")
-    if args.rate_burst is not None and args.rate_burst < 1:
-        parser.error("--rate-burst must be a positive integer")
-    if args.rate_burst is not None and args.rate_limit is None:
-        parser.error("--rate-burst needs --rate-limit")
-    if bool(args.tls_cert) != bool(args.tls_key):
-        parser.error("--tls-cert and --tls-key go together")
+    for wrong, message in ((args.provisioning_delay < 0, "--provisioning-delay must not be negative"),
+                           (args.rate_limit is not None and args.rate_limit < 1, "--rate-limit must be a positive integer"),
+                           (args.rate_burst is not None and args.rate_burst < 1, "--rate-burst must be a positive integer"),
+                           (args.rate_burst is not None and args.rate_limit is None, "--rate-burst needs --rate-limit"),
+                           (bool(args.tls_cert) != bool(args.tls_key), "--tls-cert and --tls-key go together")):
+        if wrong:
+            parser.error(message)
     return args
 
 
