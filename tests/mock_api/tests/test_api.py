@@ -174,7 +174,7 @@ def test_contracts_holds_the_contract_of_the_request(emu, headers, auth, expecte
     properties = items[0]["properties"]
     assert (properties["contractNumber"], properties["owner"], properties["status"], properties["regDomain"]) == (
         expected, emu.username, "BILLABLE", "ionos.de")
-    assert len(properties["resourceLimits"]) == 25 and all(type(v) is int for v in properties["resourceLimits"].values())
+    assert len(properties["resourceLimits"]) == 25 and all(isinstance(v, int) and not isinstance(v, bool) for v in properties["resourceLimits"].values())
 
 
 def test_stale_single_get_answers_busy_without_properties_after_writes_while_the_list_is_right(emu):
