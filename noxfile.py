@@ -165,6 +165,7 @@ def ansible_test_sessions():
             # 2.21: an emulator whose control API the targets use; the others: the real-API command
             # against an emulator used only as an API (token auth), proving the targets need no internals.
             mode = ["--emulator", "-vvv"] if core == "2.21" else ["--emulator-as-api"]
+            SECRETS.mkdir(parents=True, exist_ok=True)
             run(session, "bash", str(ROOT / "scripts" / "integration.sh"), mode[0], "--python", CORES[core][0],
                 "--copy", str(workspace(session)), *mode[1:], env={"SECRETS_DIR": str(SECRETS)})
 
