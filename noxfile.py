@@ -185,8 +185,10 @@ def ansible_test_sessions():
                 run(session, "ansible-test", "units", "--venv", "--color", "no", *pythons, *session.posargs)
 
         every = "every installed Python it supports" if not pythons else "Python %s" % pythons[1]
+        api = ("against the emulator and its control API, -vvv" if core == "2.21"
+               else "through the real-API command against an emulator used only as an API")
         for kind, func, doc in (
-                ("integration", integration, "integration targets, Python %s, %s" % (python, "against the emulator and its control API, -vvv" if core == "2.21" else "through the real-API command against an emulator used only as an API")),
+                ("integration", integration, "integration targets, Python %s, %s" % (python, api)),
                 ("sanity", sanity, "ansible-test sanity --venv, %s; no tests/sanity/ignore-*.txt" % every),
                 ("units", units, "ansible-test units --venv, %s" % every)):
             func.__doc__ = "%s, ansible-core %s." % (doc[0].upper() + doc[1:], core)
@@ -334,7 +336,6 @@ def secret_scan(session):
     run(session, "python", str(ROOT / "scripts" / "secret_scan.py"), str(SECRETS),
         *[str(LOGS / ("%s.log" % name)) for name in SCANNED])
     session.log((LOGS / "secret-scan.log").read_text().splitlines()[-1])
-
 
 
 # ---- not part of `make test` ------------------------------------------------------------------
