@@ -3,50 +3,55 @@
 #               (IONOS_* variables of your shell are ignored; `make demo DEMO_REAL_API=1` runs it against
 #               the real API at IONOS_API_URL, default https://api.ionos.com/cloudapi/v6, with your
 #               IONOS_TOKEN or IONOS_USERNAME/IONOS_PASSWORD: it creates and deletes a unit there)
-#   make test   install every tool and run every check (see `scripts/test.sh --list`)
+#   make test   every test session of noxfile.py (`make steps` lists them), two at a time
+# Each target first installs nox into .venv/bootstrap (scripts/requirements/nox.txt); nox installs the rest.
 SHELL := /usr/bin/env bash
+PYTHON ?= $(firstword $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.12.*/bin/python3.12) python3.12)
+NOX := .venv/bootstrap/bin/nox
 
-.PHONY: demo test steps integration-api bench sanity units integration molecule lint pytest release-checks clean
+.PHONY: demo test steps integration-api bench docs sanity units integration molecule lint pytest release-checks clean
 
-demo:
-	bash scripts/demo.sh $(DEMO_ARGS)
+$(NOX): scripts/requirements/nox.txt
+	rm -rf .venv/bootstrap && $(PYTHON) -m venv .venv/bootstrap
+	.venv/bootstrap/bin/python -m pip install -q --disable-pip-version-check -r $< 2>&1 | grep -v 'is ignored: it is neither' || true
+	@test -x $@ && touch $@
 
-test:
-	bash scripts/test.sh
+demo: $(NOX)
+	@$(NOX) -s demo -- $(DEMO_ARGS)
 
-steps:
-	@bash scripts/test.sh --list
+# Each session's output: build/test/logs/SESSION.log; the end of a failed one's is printed.
+test: $(NOX)
+	rm -rf build/test/logs build/test/secrets
+	@start=$$(date +%s); status=0; $(NOX) -j 2 --report build/test/report.json || status=$$?; \
+	.venv/bootstrap/bin/python -c 'import json, sys; r = [s["result"] for s in json.load(open(sys.argv[1]))["sessions"]]; \
+	print("sessions: %d passed, %d failed in %ss; logs in build/test/logs/" % (r.count("success"), len(r) - r.count("success"), sys.argv[2]))' \
+	    build/test/report.json $$(($$(date +%s) - start)); exit $$status
+
+steps: $(NOX)
+	@$(NOX) -l
 
 # The integration targets against the real API (IONOS_API_URL, IONOS_TOKEN or IONOS_USERNAME/IONOS_PASSWORD):
 # creates and deletes only units named with a prefix unique to the run. Before every release.
-integration-api:
-	bash scripts/integration.sh
+integration-api: $(NOX)
+	$(NOX) -s integration-api
 
 # Benchmarks (not part of `make test`): results in docs/performance.md. BENCH_ARGS=--quick for a smoke run.
-bench:
-	bash scripts/bench.sh $(BENCH_ARGS)
+bench: $(NOX)
+	$(NOX) -s bench -- $(BENCH_ARGS)
 
-# Single steps, for development; `make test` runs them all.
-sanity:
-	bash scripts/test.sh sanity-2.21 sanity-2.20 sanity-2.19
-units:
-	bash scripts/test.sh units-2.21 units-2.20 units-2.19
-integration:
-	bash scripts/test.sh integration-2.21 integration-2.20 integration-2.19
-molecule:
-	bash scripts/test.sh molecule
-lint:
-	bash scripts/test.sh ansible-lint
-pytest:
-	bash scripts/test.sh pytest-emulator pytest-system
-release-checks:
-	bash scripts/test.sh release-checks
-
-# The HTML docsite (modules, role, guides, changelog) with antsibull-docs and Sphinx, offline, warnings as
-# errors, internal links checked: build/docs/html/index.html. `make test` builds it too (release-checks).
-.PHONY: docs
-docs:
-	bash scripts/build_docs.sh
+# Single sessions, for development (`make test` runs them all): nox -s NAME, nox -t TAG.
+docs: $(NOX)
+	$(NOX) -s docs
+sanity units integration: $(NOX)
+	$(NOX) -t $@
+molecule: $(NOX)
+	$(NOX) -s molecule
+lint: $(NOX)
+	$(NOX) -s ansible-lint
+pytest: $(NOX)
+	$(NOX) -t pytest
+release-checks: $(NOX)
+	$(NOX) -t release
 
 clean:
 	rm -rf build .venv

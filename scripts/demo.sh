@@ -10,7 +10,8 @@
 # IONOS_USERNAME and IONOS_PASSWORD, you exported.
 #
 # env: DEMO_REAL_API  1: run against the real API (see above); unset, empty or 0: the emulator
-#      DEMO_VENV      venv to use (default .venv/demo, created with ansible-core + requests)
+#      DEMO_VENV      venv to use (default: the active one; `make demo` runs it in nox's session demo,
+#                     with ansible-core and requests only)
 # Arguments are passed to ansible-playbook (e.g. -e demo_unit_name=my-demo, -v).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -25,10 +26,8 @@ if $real_api && [ -z "${IONOS_TOKEN:-}" ] && { [ -z "${IONOS_USERNAME:-}" ] || [
     die "DEMO_REAL_API=1 needs your credentials: export IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD"
 fi
 
-venv=${DEMO_VENV:-$VENV_ROOT/demo}
-if [ "$venv" = "$VENV_ROOT/demo" ]; then
-    ensure_demo_venv
-fi
+venv=${DEMO_VENV:-${VIRTUAL_ENV:-}}
+[ -n "$venv" ] || die "no venv: run 'make demo', or set DEMO_VENV to a venv with ansible-core and requests"
 [ -x "$venv/bin/ansible-playbook" ] || die "$venv has no ansible-playbook"
 
 work=$(mktemp -d)

@@ -1,32 +1,31 @@
 #!/usr/bin/env bash
 # Run every ansible-test integration target against a backup-unit API.
 #
-# usage: scripts/integration.sh [--emulator | --emulator-as-api] [--venv DIR] [--python X.Y] [ansible-test args]
+# usage: scripts/integration.sh [--emulator | --emulator-as-api] [--python X.Y] --copy DIR [ansible-test args]
 #
 #   (no mode)          the API in IONOS_API_URL (default https://api.ionos.com/cloudapi/v6), with
 #                      IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD, and IONOS_CONTRACT_NUMBER
 #                      if set: what a maintainer with an account runs before a release (make integration-api)
 #   --emulator         an emulator started here, whose control API the targets use for their
-#                      request-log and fault assertions (make test)
+#                      request-log and fault assertions (nox -s integration-2.21)
 #   --emulator-as-api  an emulator started here in its default mode and used only as an API, exactly
-#                      as the real API is: proves the targets need no emulator internals (make test)
-#   --venv DIR         the venv whose ansible-test runs (default .venv/tools, created if missing)
+#                      as the real API is: proves the targets need no emulator internals (integration-2.19/2.20)
 #   --python X.Y       the Python ansible-test creates its --venv from (default 3.12)
-#   --copy DIR         run in this copy of the collection (.../ansible_collections/ionoscloud/backup);
-#                      default: a fresh one under build/integration/
+#   --copy DIR         the copy of the collection (.../ansible_collections/ionoscloud/backup) to run in
 #
+# Run by the nox sessions integration-* (noxfile.py), which make the copy and activate the venv whose
+# ansible-test runs here.
 # Every unit the targets create is named with a prefix unique to this run; at the end, also after a
 # failure or Ctrl-C, every unit with that prefix is deleted. No other unit is ever touched.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-mode=api venv='' pyver=3.12 copy=''
+mode=api pyver=3.12 copy=''
 while [ $# -gt 0 ]; do
     case $1 in
         --emulator) mode=emulator ;;
         --emulator-as-api) mode=emulator-as-api ;;
-        --venv) venv=$(cd "${2:?--venv DIR}" && pwd); shift ;;
         --python) pyver=${2:?--python X.Y}; shift ;;
         --copy) copy=$(cd "${2:?--copy DIR}" && pwd); shift ;;
         *) break ;;
@@ -34,12 +33,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-setup_pybin
-if [ -z "$venv" ]; then
-    ensure_tools_venv
-    venv=$VENV_ROOT/tools
-fi
-export PATH="$venv/bin:$PATH"
+venv=${VIRTUAL_ENV:?no venv active: run it through nox (make integration-api)}
+[ -n "$copy" ] || die "--copy DIR is required (nox makes it)"
 
 state=$(mktemp -d)
 config=
@@ -104,7 +99,6 @@ log "API: $IONOS_API_URL${IONOS_CONTRACT_NUMBER:+, contract $IONOS_CONTRACT_NUMB
 log "This run creates, changes and deletes backup units named ${IONOS_UNIT_PREFIX}* (a prefix unique"
 log "to this run) and, when it ends, deletes every unit with that prefix. No other unit is touched."
 
-[ -n "$copy" ] || copy=$(make_workspace "$REPO_ROOT/build/integration")
 config=$copy/tests/integration/integration_config.yml
 # JSON is YAML, and json.dumps quotes any credential safely.
 IONOS_API_URL=$IONOS_API_URL IONOS_UNIT_PREFIX=$IONOS_UNIT_PREFIX CONTROL_URL=$control_url \

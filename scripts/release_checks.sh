@@ -3,8 +3,9 @@
 #
 # usage: scripts/release_checks.sh [--only STEP[,STEP...]]
 #
-# Run from anywhere inside a clone, with the tools venv (ansible-core, antsibull-changelog,
-# antsibull-docs, ansible-builder, PyYAML) on PATH. Needs no network and no container engine.
+# Run from anywhere inside a clone, with a venv on PATH that has the steps' tools (the nox sessions docs and
+# build install them: antsibull-changelog and antsibull-docs; ansible-core, ansible-builder, galaxy-importer).
+# Needs no network and no container engine.
 # The steps, in order; --only runs just those (building and installing the tarball if they need it):
 #
 #  changelog        antsibull-changelog lint
@@ -13,11 +14,10 @@
 #                   from it, and the release notes list every module and role as new in some release. For a
 #                   version not released yet, a throwaway `antsibull-changelog release` first names any module
 #                   or role whose version_added names no release; then the check fails.
-#  docsite          the HTML docsite builds (scripts/build_docs.sh, also `make docs`): reference pages,
-#                   guides and changelog, Sphinx warnings as errors, internal links checked
-#  tarball          the tarball ansible-galaxy builds holds the runtime files and none of the development files
+#  tarball          the tarball ansible-galaxy builds holds the runtime files, and nothing outside them (the
+#                   development files are kept out by galaxy.yml's build_ignore, the one list of them)
 #  importer         galaxy-importer imports the tarball as Galaxy would (ansible-doc, ansible-lint, flake8;
-#                   not ansible-test), with no error and no warning, from its own venv (scripts/requirements/importer.txt)
+#                   not ansible-test), with no error and no warning
 #  install          the tarball installs offline
 #  ansible-doc      ansible-doc renders every module and the role from the installed copy
 #  ee-requirements  ansible-builder introspect on the installed copy finds exactly the EE requirements
@@ -29,13 +29,10 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
-# shellcheck source=scripts/lib.sh
-. "$repo/scripts/lib.sh"
-
 fail() { echo "release_checks: FAILED: $*" >&2; exit 1; }
 ok() { echo "release_checks: ok: $*"; }
 
-steps=" changelog docs-lint release-notes docsite tarball importer install ansible-doc ee-requirements ee-context "
+steps=" changelog docs-lint release-notes tarball importer install ansible-doc ee-requirements ee-context "
 only=
 if [ "${1:-}" = --only ] && [ -n "${2:-}" ]; then
     only=" ${2//,/ } " && shift 2
@@ -44,10 +41,6 @@ fi
 [ $# -eq 0 ] || fail "usage: $0 [--only STEP[,STEP...]]"
 # step NAME...: whether any of these steps runs
 step() { local name; for name; do [[ -z $only || $only == *" $name "* ]] && return 0; done; return 1; }
-
-for tool in python3 ansible-galaxy ansible-doc antsibull-changelog antsibull-docs ansible-builder; do
-    command -v "$tool" >/dev/null 2>&1 || fail "$tool is not on PATH (activate the tools venv)"
-done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ionoscloud-backup-release.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -64,7 +57,8 @@ tarball_name="$namespace-$name-$version.tar.gz"
 # ansible_collections/NAMESPACE/NAME, which the doc linter needs to load the plugins.
 src_root="$work/src"
 src="$src_root/ansible_collections/$namespace/$name"
-copy_sources "$src"
+mkdir -p "$src"
+git -C "$repo" ls-files -z --cached --others --exclude-standard | (cd "$repo" && xargs -0 cp --parents -t "$src" 2>/dev/null || true)
 
 if step changelog; then
     (cd "$src" && antsibull-changelog lint) || fail "antsibull-changelog lint"
@@ -120,11 +114,6 @@ sys.exit(0 if sys.argv[2] in releases else 1)' "$src/changelogs/changelog.yaml" 
     fi
 fi
 
-if step docsite; then # as `make docs` builds it, from this tree (output in build/docs/)
-    out=$(bash "$repo/scripts/build_docs.sh" 2>&1) || fail "docsite build (scripts/build_docs.sh): $out"
-    ok "docsite: $(tail -n1 <<<"$out" | sed 's/^build_docs: ok: //'); $(grep -o '[0-9]* internal links checked.*' <<<"$out")"
-fi
-
 # Built from the working tree itself, as a maintainer would, so build_ignore must also keep out
 # local leftovers (caches, test output, venvs).
 tarball="$work/dist/$tarball_name"
@@ -143,15 +132,9 @@ tarball, modules = sys.argv[1], sys.argv[2:]
 with tarfile.open(tarball) as tar:
     members = [m.name[2:] if m.name.startswith("./") else m.name for m in tar.getmembers()]
 
-# Development files: tests and their emulator, tooling, CI, caches, local build output.
-forbidden = [
-    "tests", "tests/*", "scripts", "scripts/*", "benchmarks", "benchmarks/*",
-    "extensions", "extensions/*", "demo", "demo/*", "Makefile", ".ci", ".ci/*",
-    ".github", ".github/*", ".git", ".git/*", ".gitignore", ".ansible-lint", ".yamllint",
-    ".venv", ".venv/*", ".ansible", ".ansible/*", ".pytest_cache", ".pytest_cache/*",
-    "*/__pycache__", "*/__pycache__/*", "__pycache__", "*.pyc", "build", "build/*",
-    "*.tar.gz", "changelogs/.plugin-cache.yaml", "docs/developing.md",
-]
+# What a tarball may hold; the development files are kept out by galaxy.yml's build_ignore alone.
+runtime = ["MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.rst", "execution-environment.yml", "REUSE.toml"]
+runtime += [d + tail for d in ("plugins", "roles", "meta", "docs", "changelogs", "LICENSES") for tail in ("", "/*")]
 required = [
     "MANIFEST.json", "FILES.json", "README.md", "meta/runtime.yml",
     "meta/execution-environment.yml", "meta/ee-requirements.txt", "meta/ee-bindep.txt",
@@ -160,7 +143,7 @@ required = [
     "roles/backupunits/README.md", "docs/docsite/links.yml", "docs/docsite/extra-docs.yml",
 ] + ["plugins/modules/%s.py" % m for m in modules]
 
-leaked = sorted(n for n in members if any(fnmatch.fnmatch(n, p) for p in forbidden))
+leaked = sorted(n for n in members if not any(fnmatch.fnmatch(n.rstrip("/"), p) for p in runtime))
 missing = sorted(set(required) - set(members))
 if leaked:
     print("development files in the tarball (add them to build_ignore in galaxy.yml):", *leaked, sep="\n  ")
@@ -172,14 +155,8 @@ step tarball &&     ok "$tarball_name: $(tar -tzf "$tarball" | wc -l) entries, n
 fi
 
 # galaxy-importer, offline, without ansible-test (it needs a container engine; without one it logs an
-# error and still exits 0). Its venv: next to the tools venv (make test's copies of the collection have
-# no .venv), made by make test's setup or, run on its own, here (again only when its pins change).
+# error and still exits 0), from the venv on PATH (nox's session build: scripts/requirements/importer.txt).
 if step importer; then
-    tools_prefix=$(python3 -c 'import sys; print(sys.prefix if sys.prefix != sys.base_prefix else "")')
-    VENV_ROOT=${tools_prefix:+$(dirname "$tools_prefix")}
-    VENV_ROOT=${VENV_ROOT:-$repo/.venv}
-    importer_venv=$VENV_ROOT/importer
-    ensure_importer_venv || fail "could not set up the galaxy-importer venv $importer_venv"
     importer_dir="$work/importer"
     mkdir -p "$importer_dir"
     cp "$tarball" "$importer_dir/"
@@ -195,9 +172,9 @@ REQUIRE_V1_OR_GREATER = True
 ANSIBLE_LOCAL_TMP = $importer_dir/ansible-tmp
 CFG
     status=0
-    out=$(cd "$importer_dir" && env -u VIRTUAL_ENV -u ANSIBLE_COLLECTIONS_PATH PATH="$importer_venv/bin:$PATH" \
+    out=$(cd "$importer_dir" && env -u ANSIBLE_COLLECTIONS_PATH \
         ANSIBLE_HOME="$importer_dir/ansible-home" GALAXY_IMPORTER_CONFIG="$importer_dir/galaxy-importer.cfg" \
-        "$importer_venv/bin/python" -m galaxy_importer.main "$tarball_name" 2>&1) || status=$?
+        python3 -m galaxy_importer.main "$tarball_name" 2>&1) || status=$?
     problems=$(grep -E '^(WARNING|ERROR)' <<<"$out" || true)
     if [ "$status" -ne 0 ] || [ -n "$problems" ] || ! grep -q '^Importer processing completed successfully' <<<"$out"; then
         fail "galaxy-importer (exit status $status) on $tarball_name: ${problems:-$out}"

