@@ -6,14 +6,16 @@ AWX renders each env injector of a credential type with a Jinja2 sandbox, over a
 holds only the credential's non-empty inputs (and every boolean field, false when unset), and sets
 every injector variable (an unset field renders as an empty string). It first writes each file
 injector to a file of its own, named in the namespace as ``tower.filename.<label>``. `inject` does
-the same, from the YAML file the collection ships; the
-jobs run through ansible-runner's Python API against an emulator whose credentials are random, so
-that only the injected ones can work. That the modules document these variables:
-test_release.py::test_installed_documentation_shows_the_role_options_and_the_module_environment.
+the same, from the YAML file the collection ships. One job runs through ansible-runner's Python API
+against an HTTPS emulator whose certificate and credentials exist only in this test, so that only
+the injected ones (the CA bundle included) can work. The modules' handling of each variable (env
+fallbacks, an empty one counting as unset, a wrong credential, TLS errors) is proven by the unit tests.
 """
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import os
 import secrets
 import sys
@@ -21,15 +23,17 @@ import sys
 import ansible_runner
 import pytest
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from harness import Emulator  # tests/mock_api is on sys.path (see conftest.py)
 from reliability.helpers import REPO_ROOT, clean_env, playbook
-from test_tls import write_self_signed_certificate  # tests/system is on sys.path (pytest prepend import mode)
 
 CREDENTIAL_TYPE = yaml.safe_load((REPO_ROOT / "meta" / "awx" / "credential_type.yml").read_text())
 FIELDS = {field["id"]: field for field in CREDENTIAL_TYPE["inputs"]["fields"]}
-DEMO_PLAYBOOK = REPO_ROOT / "demo" / "demo.yml"
 UNIT_PASSWORD = "{{ lookup('ansible.builtin.env', 'UNIT_PASSWORD') }}"
 ROLE_PLAYBOOK = playbook(roles=["ionoscloud.backup.backupunits"], vars={"backupunits": [
     {"name": "awx-web", "email": "ops@example.com", "password": UNIT_PASSWORD},
@@ -89,16 +93,6 @@ def clean_environment(monkeypatch):
     monkeypatch.setenv("PATH", clean_env()["PATH"])
 
 
-@pytest.fixture
-def private_emulator():
-    """An emulator whose credentials exist nowhere but in this test."""
-    # Hex, never a leading "-" that the emulator's argument parser would take for an option.
-    # 31721234 is one of the user's contracts, so the role's contract_number is not refused (403).
-    with Emulator(provisioning_delay=0.05, username="awx-" + secrets.token_hex(4), contracts=[31415926, 31721234],
-                  password="pw-" + secrets.token_hex(12), token="tk-" + secrets.token_hex(16)) as emu:
-        yield emu
-
-
 def test_credential_type_defines_the_module_environment(tmp_path):
     assert CREDENTIAL_TYPE["kind"] == "cloud" and set(CREDENTIAL_TYPE["injectors"]) == {"env", "file"}
     assert set(CREDENTIAL_TYPE["injectors"]["env"]) == {
@@ -120,65 +114,61 @@ def test_credential_type_defines_the_module_environment(tmp_path):
     # never the name of the empty file AWX writes anyway.
     injected = inject({"skip_validate_certs": True, "ca_bundle": ""}, tmp_path)
     assert injected["IONOS_VALIDATE_CERTS"] == "false" and injected["IONOS_CA_PATH"] == ""
+    # Each injected variable is documented as a fallback of the modules.
+    auth_doc = (REPO_ROOT / "plugins" / "doc_fragments" / "auth.py").read_text()
+    assert [name for name in CREDENTIAL_TYPE["injectors"]["env"] if "E(%s)" % name not in auth_doc] == []
 
 
-def test_demo_playbook_runs_with_a_token_credential(private_emulator, collection_path, tmp_path):
-    emu = private_emulator
-    injected = inject({"api_url": emu.url, "token": emu.token}, tmp_path)
-    # AWX sets the variables of the empty fields too, as empty strings.
-    assert injected["IONOS_USERNAME"] == injected["IONOS_PASSWORD"] == injected["IONOS_CONTRACT_NUMBER"] == ""
+def write_self_signed_certificate(directory):
+    """A self-signed certificate for 127.0.0.1 and localhost: (cert path, key path)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ionoscloud.backup test emulator")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                    x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                     content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                     key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "emulator-cert.pem", directory / "emulator-key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_path.chmod(0o600)
+    return cert_path, key_path
 
-    runner, shown = run_job(tmp_path, collection_path, DEMO_PLAYBOOK.read_text(), injected)
 
-    assert runner.status == "successful" and runner.rc == 0, shown
-    assert runner.stats["changed"].get("localhost", 0) >= 3, runner.stats
-    log = emu.log()
-    created = [e for e in log if e["method"] == "POST" and e["path"].endswith("/backupunits") and e["status"] == 202]
-    deleted = [e for e in log if e["method"] == "DELETE" and e["status"] == 202]
-    assert len(created) == 1 and len(deleted) == 1, log
-    assert all(entry["status"] != 401 for entry in log)
-    assert emu.units() == []  # the demo deletes the unit it created
-    assert emu.token not in shown
-
-
-def test_role_runs_with_a_basic_credential_and_contract_number(private_emulator, collection_path, tmp_path):
-    emu = private_emulator
+def test_role_job_with_a_basic_credential_a_contract_number_and_a_ca_bundle(collection_path, tmp_path):
+    cert_path, key_path = write_self_signed_certificate(tmp_path)
     unit_password = "unit-" + secrets.token_hex(12)
-    injected = inject({"api_url": emu.url, "username": emu.username, "password": emu.password,
-                       "contract_number": "31721234"}, tmp_path)
-    assert injected["IONOS_TOKEN"] == ""
+    # Hex, never a leading "-" that the emulator's argument parser would take for an option.
+    # 31721234 is one of the user's contracts, so the role's contract_number is not refused (403).
+    with Emulator(provisioning_delay=0.05, username="awx-" + secrets.token_hex(4), contracts=[31415926, 31721234],
+                  password="pw-" + secrets.token_hex(12), token="tk-" + secrets.token_hex(16),
+                  tls_cert=str(cert_path), tls_key=str(key_path)) as emu:
+        assert emu.url.startswith("https://127.0.0.1:"), emu.url
+        injected = inject({"api_url": emu.url, "username": emu.username, "password": emu.password,
+                           "contract_number": "31721234", "ca_bundle": cert_path.read_text()}, tmp_path)
+        # The empty fields are set too, as empty strings: the modules must take them as unset.
+        assert injected["IONOS_TOKEN"] == injected["IONOS_VALIDATE_CERTS"] == ""
 
-    runner, shown = run_job(tmp_path, collection_path, ROLE_PLAYBOOK, injected, UNIT_PASSWORD=unit_password)
+        runner, shown = run_job(tmp_path, collection_path, ROLE_PLAYBOOK, injected, UNIT_PASSWORD=unit_password)
+
+        units = {unit["name"]: unit for unit in emu.units()}
+        log = emu.log()
 
     assert runner.status == "successful", shown
     assert runner.stats["changed"].get("localhost") == 1, runner.stats
-    units = {unit["name"]: unit for unit in emu.units()}
-    assert set(units) == {"awx-web", "awx-db"}
-    assert {unit["contract"] for unit in units.values()} == {31721234}
-    assert units["awx-web"]["email"] == "ops@example.com"
-    assert {entry["contract"] for entry in emu.log()} == {31721234}
+    assert set(units) == {"awx-web", "awx-db"} and units["awx-web"]["email"] == "ops@example.com"
+    # Every request went to the injected contract, validated against the injected CA (no warning).
+    assert {unit["contract"] for unit in units.values()} == {entry["contract"] for entry in log} == {31721234}
+    assert "validate_certs is false" not in shown
     assert emu.password not in shown and unit_password not in shown
-
-
-def test_wrong_credential_fails_the_job_without_leaking_it(private_emulator, collection_path, tmp_path):
-    emu = private_emulator
-    wrong_token = "tk-" + secrets.token_hex(16)
-
-    runner, shown = run_job(tmp_path, collection_path, ROLE_PLAYBOOK, inject({"api_url": emu.url, "token": wrong_token}, tmp_path),
-                            UNIT_PASSWORD="irrelevant-1")
-
-    assert runner.status == "failed", shown
-    assert "API error 401" in shown
-    assert emu.units() == []
-    assert wrong_token not in shown
-
-
-def test_ca_bundle_field_lets_the_modules_trust_a_self_signed_api(collection_path, tmp_path):
-    cert_path, key_path = write_self_signed_certificate(tmp_path)
-    with Emulator(token="tk-" + secrets.token_hex(16), tls_cert=str(cert_path), tls_key=str(key_path)) as emu:
-        injected = inject({"api_url": emu.url, "token": emu.token, "ca_bundle": cert_path.read_text()}, tmp_path)
-        assert injected["IONOS_VALIDATE_CERTS"] == ""  # validated, against the injected CA file
-        runner, shown = run_job(tmp_path, collection_path,
-                                playbook(tasks=[{"ionoscloud.backup.backupunit_info": {}}]), injected)
-        assert runner.status == "successful", shown
-        assert emu.log() and emu.token not in shown

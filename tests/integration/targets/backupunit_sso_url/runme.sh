@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # backupunit_sso_url is a script target because one of its checks is about what ansible-playbook
-# prints: sequence.yml asserts results (and, with the emulator, requests); no_log_run.yml runs the
-# module the way the docs tell users to (no_log: true) at -vvv, visible_run.yml runs it without
-# no_log as a control, and scan_output.yml checks both outputs for the login tokens of their URLs.
+# prints: sequence.yml asserts the module's results; no_log_run.yml runs the module the way the docs
+# tell users to (no_log: true) at -vvv, visible_run.yml runs it without no_log as a control, and
+# scan_output.yml checks both outputs for the login tokens of their URLs.
 set -eu
 cd "$(dirname "$0")"
 

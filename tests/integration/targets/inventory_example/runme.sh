@@ -2,14 +2,14 @@
 # inventory_example runs the example of docs/docsite/rst/guide_inventory.rst, demo/inventory/, as a
 # user would: over its own inventory of five hosts, with the connection in IONOS_* variables, and
 # the unit password from BACKUPUNIT_PASSWORD. It is a script target because its checks are about
-# whole runs of that playbook: their requests, the recap of a second run, and what the output
-# shows at -vvv.
+# whole runs of that playbook: the units they leave, the recap of a second run, and what the
+# output shows at -vvv.
 #
-#   prepare.yml           web1's unit with an old email, a unit of no host; with the emulator, db2's unit FAILED
+#   prepare.yml           web1's unit with an old email, and a unit of no host
 #   first run             creates the missing units, corrects web1's email, writes the portal URLs
-#   check_first_run.yml   one unit per host with its email, the reports, the URL files, the requests
+#   check_first_run.yml   one unit per host with its email, the reports, the URL files
 #   second run            changes nothing
-#   check_second_run.yml  changed=0 for every host; with the emulator, one request in all
+#   check_second_run.yml  changed=0 for every host
 #   scan_output.yml       no unit password, API credential or portal login token in either output
 #   cleanup.yml           (on exit) deletes the units with this run's prefix, and no other
 set -eu
