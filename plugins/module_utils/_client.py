@@ -388,7 +388,8 @@ class ApiClient:
                                 '(IONOS_CA_PATH) to its PEM bundle; validate_certs: false disables the '
                                 'check (insecure)' % (urlsplit(url).netloc, _reason(exc))),
                     method=method, url=url)
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                    requests.exceptions.ChunkedEncodingError) as exc:     # the last: an answer cut off midway
                 what = 'timed out after %ss' % self.timeout if isinstance(exc, requests.exceptions.Timeout) \
                     else 'connection failed: %s' % _reason(exc)
                 message = self.redact('%s %s: %s' % (method, url, what))

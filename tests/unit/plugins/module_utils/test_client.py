@@ -113,7 +113,8 @@ def test_total_retry_time_is_bounded(make_client, http, clock):
 
 
 @pytest.mark.parametrize('method, errors', [
-    ('GET', [Http.exceptions.ConnectionError('reset by peer'), Http.exceptions.ReadTimeout('read timed out')]),
+    ('GET', [Http.exceptions.ConnectionError('reset by peer'), Http.exceptions.ReadTimeout('read timed out'),
+             Http.exceptions.ChunkedEncodingError('Connection broken: IncompleteRead(86 bytes read, 3354 more expected)')]),
     ('POST', [Http.exceptions.ConnectTimeout('connect timed out')]),    # retried because nothing was sent
 ])
 def test_connection_errors_are_retried_when_safe(make_client, method, errors):
@@ -157,8 +158,9 @@ def test_persistent_429_fails_with_a_hint(make_client, http, clock):
 
 @pytest.mark.parametrize('method', ['POST', 'PATCH'])
 @pytest.mark.parametrize('answer', [Http.error(status, str(status), 'oops') for status in (500, 502, 503, 504)]
-                         + [Http.exceptions.ConnectionError('boom'), Http.exceptions.ReadTimeout('boom')],
-                         ids=['500', '502', '503', '504', 'ConnectionError', 'ReadTimeout'])
+                         + [Http.exceptions.ConnectionError('boom'), Http.exceptions.ReadTimeout('boom'),
+                            Http.exceptions.ChunkedEncodingError('Connection broken: IncompleteRead')],
+                         ids=['500', '502', '503', '504', 'ConnectionError', 'ReadTimeout', 'truncated-answer'])
 def test_lost_answer_to_post_or_patch_is_never_resent(make_client, http, method, answer):
     client, session = make_client(answer, ok(http))
     with pytest.raises(AnswerLost) as caught:
@@ -221,7 +223,12 @@ def test_api_error_message(make_client, answer, message):
     (Http.exceptions.SSLError("SSLError(1, '[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1000)')"),
      ['GET https://api.example.test/cloudapi/v6/backupunits: the server answered in plain HTTP, not TLS; '
       'if it serves plain HTTP (an emulator on loopback, say), write http:// in api_url']),
-], ids=['success-body-not-json', 'tls', 'tls-to-plain-http'])
+    (Http.exceptions.SSLError('[SSL: RECORD_LAYER_FAILURE] record layer failure'), ['answered in plain HTTP, not TLS']),
+    (Http.exceptions.SSLError('[SSL] packet length too long (_ssl.c:2580)'), ['answered in plain HTTP, not TLS']),
+    # A huge page that is not JSON (a proxy's, say) is quoted in 200 characters at most.
+    (Http.response(200, text='<html>' + 'x' * 10 ** 6), ['answered 200 with a body that is not JSON: <html>xxx']),
+], ids=['success-body-not-json', 'tls', 'tls-to-plain-http', 'tls-to-plain-http-openssl-3.2',
+        'tls-to-plain-http-old-openssl', 'huge-body-not-json'])
 def test_transport_error(make_client, answer, parts):
     client, session = make_client(answer)
     with pytest.raises(TransportError) as caught:
@@ -229,6 +236,7 @@ def test_transport_error(make_client, answer, parts):
     assert len(session.calls) == 1
     assert [part for part in parts if part not in str(caught.value)] == []
     assert 'ca_path' in parts or 'ca_path' not in str(caught.value)
+    assert len(str(caught.value)) < 500 and '\n' not in str(caught.value)
 
 
 # ---- redaction -------------------------------------------------------------------------

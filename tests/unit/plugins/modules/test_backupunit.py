@@ -427,6 +427,20 @@ def test_credentials_and_api_url_come_from_the_environment(run, monkeypatch):
     assert call.headers['X-Contract-Number'] == '31721234'
 
 
+def test_empty_environment_variables_count_as_unset(run, monkeypatch):
+    # AWX sets every variable its credential type injects, as '' when the field is empty.
+    for variable, value in dict(IONOS_TOKEN='env-token', IONOS_USERNAME='', IONOS_PASSWORD='', IONOS_CONTRACT_NUMBER='',
+                                IONOS_API_URL='', IONOS_VALIDATE_CERTS='').items():
+        monkeypatch.setenv(variable, value)
+    with patch_module_args(dict(name='web', state='absent')):
+        with pytest.raises(ModuleExit) as caught:
+            backupunit.main()
+    assert not caught.value.failed
+    call, = run.api.calls
+    assert call.url == 'https://api.ionos.com/cloudapi/v6/backupunits' and call.verify is True
+    assert call.headers['Authorization'] == 'Bearer env-token' and 'X-Contract-Number' not in call.headers
+
+
 def test_create_without_password_fails_after_one_read(run):
     outcome = run(name='web', email='ops@example.com')
     assert outcome.failed and outcome.result['changed'] is False
@@ -466,6 +480,8 @@ NO_NEW_PASSWORD = ("backup unit 'web': update_password is always but backupunit_
 
 @pytest.mark.parametrize('args, message', [
     (dict(name='  '), 'name must not be empty'),
+    (dict(name='', state='absent'), 'name must not be empty'),
+    (dict(name='web', timeout=0), 'timeout must be a positive number of seconds, got 0'),
     (dict(name='web '), "name 'web ' has whitespace before or after it; remove it (the name becomes part of the "
                         "backup login <contract number>-<name>)"),
     (dict(name='web', state='absent', wait_timeout=-1), 'wait_timeout must be 0 or more seconds, got -1'),
