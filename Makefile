@@ -12,8 +12,9 @@ NOX := .venv/bootstrap/bin/nox
 .PHONY: demo test steps integration-api bench docs sanity units integration molecule lint pytest release-checks clean
 
 $(NOX): scripts/requirements/nox.txt
-	rm -rf .venv/bootstrap && $(PYTHON) -m venv .venv/bootstrap
-	.venv/bootstrap/bin/python -m pip install -q --disable-pip-version-check -r $< 2>&1 | grep -v 'is ignored: it is neither' || true
+	@echo "== Installing nox into .venv/bootstrap ($<)"
+	@rm -rf .venv/bootstrap && $(PYTHON) -m venv .venv/bootstrap
+	@.venv/bootstrap/bin/python -m pip install -q --disable-pip-version-check -r $< 2>&1 | grep -v 'is ignored: it is neither' || true
 	@test -x $@ && touch $@
 
 demo: $(NOX)

@@ -346,14 +346,15 @@ def integration_api(session):
     IONOS_PASSWORD): creates and deletes only units named with a prefix unique to the run."""
     session.install("ansible-core", "requests", *TOOLS)
     seed_get_pip(session)
-    session.run("bash", str(ROOT / "scripts" / "integration.sh"), "--copy", str(workspace(session)), *session.posargs)
+    session.run("bash", str(ROOT / "scripts" / "integration.sh"), "--copy", str(workspace(session)), *session.posargs,
+                external=True)
 
 
 @nox.session(python="3.12", default=False)
 def demo(session):
     """`make demo`: scripts/demo.sh with ansible-core and requests only (scripts/requirements/demo.txt)."""
     session.install("-r", str(REQ / "demo.txt"))
-    session.run("bash", str(ROOT / "scripts" / "demo.sh"), *session.posargs)
+    session.run("bash", str(ROOT / "scripts" / "demo.sh"), *session.posargs, external=True)
 
 
 @nox.session(python="3.12", default=False)
