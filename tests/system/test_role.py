@@ -18,7 +18,7 @@ def role_play(emu, units, role_vars=None, **play):
 
 
 def test_passwords_never_appear_in_output_even_at_vvv(emulator, run_playbook):
-    web, db, rotated_web, rotated_db, refused = (new_password() for _ in range(5))
+    web, db, rotated_web, rotated_db, refused = new_password(), new_password(), new_password(), new_password(), new_password()
     # After the role, a user inspecting what it registered must not see passwords either.
     show = [{"name": "Show what the role registered", "ansible.builtin.debug": {"var": "backupunits_result"}}]
     units = [{"name": "web", "email": "ops@example.com", "password": web},
