@@ -553,7 +553,7 @@ class EmulatorState:
             self.sso_tokens.append(token)
         return SSO_URL_TEMPLATE.format(ott=token)
 
-    def create_unit(self, contract, body, _url=None):  # _url: unused, kept for benchmarks/bench.py
+    def create_unit(self, contract, body):
         properties = _unit_properties(body, wrapped=True)
         name = properties.get("name")
         if name is None:
