@@ -37,7 +37,7 @@ CONTROL_PREFIX = "/_emulator"
 DEFAULT_USERNAME = "emulator-user"
 DEFAULT_PASSWORD = "emulator-password"
 DEFAULT_TOKEN = "emulator-token"
-# 0 = immediate: today's API answers backup-unit writes AVAILABLE (ionosctl PR #487, NOTES.md section 11).
+# 0 = immediate: today's API answers backup-unit writes AVAILABLE (ionosctl PR #487).
 DEFAULT_PROVISIONING_DELAY = 0.0
 DEFAULT_CONTRACTS = (31415926,)
 
@@ -69,7 +69,7 @@ CONTRACT_RESOURCE_LIMITS = (
     ("securityGroupsPerVdc", 100), ("securityGroupsPerResource", 10), ("rulesPerSecurityGroup", 100),
 )
 
-# Error codes in the style of the real API (NOTES.md section 5), and each status's usual message.
+# Error codes in the style of the real API (docs/emulator.md lists the public bodies), and each status's usual message.
 ERRORS = {
     400: ("100", "Bad Request"), 401: ("315", "Unauthorized"), 404: ("309", "Resource does not exist"),
     405: ("105", "Method Not Allowed"), 415: ("106", "Unsupported Media Type"), 422: ("200", "Unprocessable Entity"),
@@ -130,7 +130,7 @@ def finish(text, base):
 
 
 def utc_now_iso():
-    # Whole seconds, as in real objects (2023-05-29T13:48:11Z, NOTES.md section 11).
+    # Whole seconds, as in real objects (2023-05-29T13:48:11Z in module-ansible's returned_object_examples).
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -578,7 +578,7 @@ class EmulatorState:
             unit = self._find(contract, unit_id)
             if unit.deleting:
                 raise ApiError(422, "[VDC-21-2] The backup unit is being deleted")
-            # Today's API takes updates without a name (NOTES.md section 11); a different one is refused.
+            # Today's API takes updates without a name (ionosctl, Terraform and crossplane send none); a different one is refused.
             if "name" in properties and properties["name"] != unit.name:
                 raise ApiError(422, "[VDC-21-3] The name of a backup unit cannot be changed "
                                     "(it is '%s')" % unit.name)

@@ -35,5 +35,5 @@ def tracked(emu):
 def pytest_terminal_summary(terminalreporter):
     """Say which in-memory fixes the conformance test applies to the verbatim vendor document."""
     from spec_fixes import load_fixed_spec
-    terminalreporter.write_sep("-", "OpenAPI conformance: fixes applied in memory (NOTES.md section 10)")
+    terminalreporter.write_sep("-", "OpenAPI conformance: fixes applied in memory (docs/emulator.md)")
     terminalreporter.write_line("\n".join("  " + fix for fix in load_fixed_spec()[1]))

@@ -1,7 +1,7 @@
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Load the vendor OpenAPI document (verbatim; see openapi/README.md) and apply, in memory only, the two fixes of
-NOTES.md section 10."""
+its defects described in docs/emulator.md."""
 
 import os
 

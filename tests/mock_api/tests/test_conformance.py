@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every kind of response the emulator gives, validated with openapi-core against the vendor document.
 
-The verbatim vendor file, the two fixes of NOTES.md section 10 applied in memory (spec_fixes.py), and two
+The verbatim vendor file, the two fixes of its defects (docs/emulator.md) applied in memory (spec_fixes.py), and two
 places no real server can meet, excused by name and only there (the Location pattern, depth=0 references):
 docs/emulator.md, "Conformance with the vendor document". Every error is the vendor envelope and applies nothing.
 """

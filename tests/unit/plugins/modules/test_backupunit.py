@@ -170,7 +170,7 @@ def test_no_wait_returns_the_accepted_unit_without_polling(run):
 
 
 def test_write_answered_available_needs_no_wait(run):
-    # Since 2025 the API answers writes with the unit already AVAILABLE (NOTES.md section 11).
+    # Since 2025 the API answers writes with the unit already AVAILABLE (ionosctl PR #487).
     run.api.answered_state = 'AVAILABLE'
     created = run(**CREATE)
     updated = run(**UPDATE)
