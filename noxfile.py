@@ -363,7 +363,7 @@ def demo(session):
 @nox.session(python="3.12", default=False)
 def bench(session):
     """The benchmarks (benchmarks/bench.py; results in docs/performance.md). Arguments go to bench.py."""
-    session.install("-r", str(REQ / "tools.txt"), *TOOLS)
+    session.install("-r", str(REQ / "tools.txt"), "matplotlib==3.11.2", *TOOLS)     # matplotlib: the chart
     session.run("python", "benchmarks/bench.py", *session.posargs)
 
 
