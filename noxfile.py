@@ -165,8 +165,8 @@ def ansible_test_sessions():
         def integration(session, core=core, install=install):
             start(session, *install)
             seed_get_pip(session)
-            # 2.21: an emulator whose control API the targets use; the others: the real-API command
-            # against an emulator used only as an API (token auth), proving the targets need no internals.
+            # 2.21: username/password at -vvv (for the secret scan); the others: the real-API command
+            # against an emulator used only as an API, with token auth.
             mode = ["--emulator", "-vvv"] if core == "2.21" else ["--emulator-as-api"]
             SECRETS.mkdir(parents=True, exist_ok=True)
             run(session, "bash", str(ROOT / "scripts" / "integration.sh"), mode[0], "--python", CORES[core][0],
@@ -188,7 +188,7 @@ def ansible_test_sessions():
                 run(session, "ansible-test", "units", "--venv", "--color", "no", *pythons, *session.posargs)
 
         every = "every installed Python it supports" if not pythons else "Python %s" % pythons[1]
-        api = ("against the emulator and its control API, -vvv" if core == "2.21"
+        api = ("against an emulator it starts, username/password, -vvv" if core == "2.21"
                else "through the real-API command against an emulator used only as an API")
         for kind, func, doc in (
                 ("integration", integration, "integration targets, Python %s, %s" % (python, api)),
@@ -203,7 +203,7 @@ ansible_test_sessions()
 
 @nox.session(python="3.12", tags=["pytest"])
 def system(session):
-    """Pytest tests/system: real playbooks (demo, role, reliability, release checks) against the emulator."""
+    """Pytest tests/system: real playbooks (the demo, the role's output, an AWX job) against the emulator."""
     start(session, "-r", str(REQ / "tools.txt"), *TOOLS)
     with session.chdir(workspace(session)):     # -n 2: the suites wait on subprocesses most of the time
         run(session, "python", "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "-q", "-r", "fEs", "tests/system")
