@@ -192,54 +192,16 @@ backupunit:
           returned: when set
           sample: backup-reports@example.com
 error:
-  description: What failed, when the module fails on an API, network or wait error.
+  description:
+    - What failed, when the module fails on an API, network or wait error.
+    - Its keys are those of RV(ionoscloud.backup.backupunits#module:error).
   returned: failure
   type: dict
-  contains:
-    kind:
-      description: >-
-        What kind of failure: V(input) (an option or a declared unit refused, before any request or any
-        write), V(client) (a state the module refuses to guess about, such as two units with one name),
-        V(api) (an HTTP error answer), V(transport) (no usable answer), V(answer_lost) (a write whose
-        answer was lost), V(request_failed), V(wait_timeout).
-      type: str
-      returned: always
-      sample: api
-    message:
-      description: The failure in one line, without secrets.
-      type: str
-      returned: always
-      sample: "[VDC-5-1921] The attribute 'email' is invalid"
-    status:
-      description: The HTTP status of the API's answer.
-      type: int
-      returned: when the API answered
-      sample: 422
-    code:
-      description: The API's error code(s), comma-separated.
-      type: str
-      returned: when the API gave one
-      sample: "200"
-    hint:
-      description: What to fix, for failures whose cause is known.
-      type: str
-      returned: when known
-      sample: the API rejected a value; fix the option named in the message
-    method:
-      description: The HTTP method of the failed request.
-      type: str
-      returned: when a request failed
-      sample: POST
-    url:
-      description: The URL of the failed request.
-      type: str
-      returned: when a request failed
-      sample: https://api.ionos.com/cloudapi/v6/backupunits
-    request_id:
-      description: The API's request id, which IONOS support asks for.
-      type: str
-      returned: when known
-      sample: 5714273d-1b2c-4d5e-8f90-a1b2c3d4e5f6
+  sample:
+    kind: api
+    status: 401
+    code: "315"
+    message: Unauthorized
 '''
 
 from ansible.module_utils.basic import AnsibleModule
