@@ -9,7 +9,7 @@ SHELL := /usr/bin/env bash
 PYTHON ?= $(firstword $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.12.*/bin/python3.12) python3.12)
 NOX := .venv/bootstrap/bin/nox
 
-.PHONY: demo test steps integration-api bench docs sanity units integration molecule lint pytest release-checks clean
+.PHONY: demo test steps integration-api bench nox clean
 
 $(NOX): scripts/requirements/nox.txt
 	@echo "== Installing nox into .venv/bootstrap ($<)"
@@ -40,19 +40,9 @@ integration-api: $(NOX)
 bench: $(NOX)
 	$(NOX) -s bench -- $(BENCH_ARGS)
 
-# Single sessions, for development (`make test` runs them all): nox -s NAME, nox -t TAG.
-docs: $(NOX)
-	$(NOX) -s docs
-sanity units integration: $(NOX)
-	$(NOX) -t $@
-molecule: $(NOX)
-	$(NOX) -s molecule
-lint: $(NOX)
-	$(NOX) -s ansible-lint
-pytest: $(NOX)
-	$(NOX) -t pytest
-release-checks: $(NOX)
-	$(NOX) -t release
+# One session or group, for development (`make test` runs them all): make nox ARGS='-s units-2.21' or ARGS='-t sanity'.
+nox: $(NOX)
+	$(NOX) $(ARGS)
 
 clean:
 	rm -rf build .venv

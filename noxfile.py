@@ -4,13 +4,14 @@
 """Every test session of ionoscloud.backup: `nox -l` lists them, `make test` runs the default ones.
 
 Tool versions: scripts/requirements/ (each session installs its pins, with a constraints file).
-ansible-lint comes from antsibull-nox (antsibull-nox.toml); docs/developing.md says why the other
-sessions use nox's own API. Each session's commands write to build/test/logs/SESSION.log; a failing
+ansible-lint and license-check come from antsibull-nox (antsibull-nox.toml); docs/developing.md says why the
+others use nox's own API. Each session's commands write to build/test/logs/SESSION.log; a failing
 command prints the end of that log.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import html.parser
 import json
@@ -20,6 +21,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import urllib.parse
 import zlib
@@ -27,6 +29,7 @@ from pathlib import Path
 
 import antsibull_nox
 import nox
+import yaml
 from nox.command import CommandFailed
 
 ROOT = Path(__file__).resolve().parent
@@ -221,13 +224,88 @@ def molecule(session):
             "MOLECULE_EMULATOR_PASSWORD": password})
 
 
+def capture(session, *args, **kwargs):
+    """A command's output (nox prints it when the command fails), also appended to the session's log."""
+    output = session.run(*args, silent=True, external=True, **kwargs)
+    with open(LOGS / ("%s.log" % session.name), "a", encoding="utf-8") as log:
+        log.write("$ %s\n%s" % (" ".join(map(str, args)), output))
+    return output
+
+
+def ansible_home(work):
+    """Ansible kept away from ~/.ansible, where an older copy of this collection would shadow this one."""
+    return {"ANSIBLE_HOME": str(work / "home"), "ANSIBLE_LOCAL_TEMP": str(work / "tmp")}
+
+
+# What the tarball may hold; galaxy.yml's build_ignore, the one list of development files, keeps out the rest.
+RUNTIME = ["MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.rst", "execution-environment.yml", "REUSE.toml"] + [
+    folder + tail for folder in ("plugins", "roles", "meta", "docs", "changelogs", "LICENSES") for tail in ("", "/*")]
+REQUIRED = ["meta/runtime.yml", "meta/execution-environment.yml", "meta/ee-requirements.txt", "meta/ee-bindep.txt",
+            "meta/awx/credential_type.yml", "changelogs/changelog.yaml", "changelogs/config.yaml",
+            "roles/backupunits/meta/argument_specs.yml", "docs/docsite/links.yml", "docs/docsite/extra-docs.yml"]
+MODULES = sorted(p.stem for p in ROOT.glob("plugins/modules/*.py") if p.name != "__init__.py")
+ROLES = sorted(p.name for p in ROOT.glob("roles/*") if p.is_dir())
+VERSION = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))["version"]
+
+
 @nox.session(python="3.12", tags=["release"])
 def build(session):
     """Build the tarball (runtime files only), galaxy-importer on it (offline, no warning), offline
     install, ansible-doc of every module and role, the EE's requirements and build context."""
     start(session, "-r", str(REQ / "importer.txt"), "-c", str(REQ / "importer-constraints.txt"))
-    run(session, "bash", str(ROOT / "scripts" / "release_checks.sh"), "--only",
-        "tarball,importer,install,ansible-doc,ee-requirements,ee-context")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        env = ansible_home(work)
+        # Built from the working tree itself, as a maintainer would: build_ignore must also keep out leftovers.
+        run(session, "ansible-galaxy", "collection", "build", "--output-path", str(work), str(ROOT), env=env)
+        tarball = work / ("ionoscloud-backup-%s.tar.gz" % VERSION)
+        with tarfile.open(tarball) as tar:
+            members = [m.name[2:] if m.name.startswith("./") else m.name for m in tar.getmembers()]
+        leaked = [n for n in members if not any(fnmatch.fnmatch(n.rstrip("/"), p) for p in RUNTIME)]
+        missing = set(REQUIRED + ["plugins/modules/%s.py" % m for m in MODULES]) - set(members)
+        if leaked or missing:
+            session.error("development files in the tarball (add them to build_ignore in galaxy.yml): %s; runtime files "
+                          "missing from it: %s" % (", ".join(sorted(leaked)) or "none", ", ".join(sorted(missing)) or "none"))
+
+        # galaxy-importer as Galaxy runs it, offline and without ansible-test (that needs a container engine).
+        (work / "importer.cfg").write_text("[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_DOC = True\nRUN_ANSIBLE_LINT = True\n"
+                                           "OFFLINE_ANSIBLE_LINT = True\nRUN_FLAKE8 = True\nCHECK_CHANGELOG = True\n"
+                                           "REQUIRE_V1_OR_GREATER = True\nANSIBLE_LOCAL_TMP = %s/tmp\n" % work)
+        with session.chdir(work):
+            imported = capture(session, "python", "-m", "galaxy_importer.main", tarball.name,
+                               env=dict(env, GALAXY_IMPORTER_CONFIG=str(work / "importer.cfg")))
+        problems = [line for line in imported.splitlines() if line.startswith(("WARNING", "ERROR"))]
+        if problems or "Importer processing completed successfully" not in imported:
+            session.error("galaxy-importer on %s:\n%s" % (tarball.name, "\n".join(problems) or imported))
+
+        run(session, "ansible-galaxy", "collection", "install", "--offline", "-p", str(work / "installed"), str(tarball),
+            env=env)
+        env["ANSIBLE_COLLECTIONS_PATH"] = str(work / "installed")
+        with session.chdir(work):       # outside the clone: only the installed copy is found
+            listed = capture(session, "ansible-doc", "-t", "module", "--list", FQCN, env=env)
+            for module in MODULES:
+                doc = capture(session, "ansible-doc", "-t", "module", "%s.%s" % (FQCN, module), env=env)
+                if "%s.%s " % (FQCN, module) not in listed or "EXAMPLES" not in doc:
+                    session.error("ansible-doc does not list %s.%s, or shows it without EXAMPLES" % (FQCN, module))
+            for role in ROLES:
+                if not re.search("ENTRY POINT: .*main", capture(session, "ansible-doc", "-t", "role", "%s.%s" % (FQCN, role),
+                                                                env=env)):
+                    session.error("ansible-doc -t role %s.%s shows no main entry point" % (FQCN, role))
+
+        # What an execution environment build adds for this collection: requests, and system packages.
+        run(session, "ansible-builder", "introspect", str(work / "installed"), "--write-pip", str(work / "pip.txt"),
+            "--write-bindep", str(work / "bindep.txt"))
+        python = [re.split(r"[\s<>=!~\[;]", line)[0].lower() for line in (work / "pip.txt").read_text().splitlines()
+                  if line.split("#")[0].strip()]
+        if python != ["requests"] or not (work / "bindep.txt").read_text().split("#")[0].strip():
+            session.error("the EE requirements must be requests and some system packages, got %s" % python)
+        shutil.copy(ROOT / "execution-environment.yml", work)
+        with session.chdir(work):
+            run(session, "ansible-builder", "create", "-f", "execution-environment.yml", "-c", "context")
+        if "collections/%s" % tarball.name not in (work / "context" / "_build" / "requirements.yml").read_text() \
+                or not (work / "context" / "_build" / "collections" / tarball.name).is_file():
+            session.error("the EE build context does not install collections/%s" % tarball.name)
+        session.log("%s: %d entries, imported, installed, documented; EE context built" % (tarball.name, len(members)))
 
 
 @nox.session(python="3.12", tags=["release"])
@@ -235,7 +313,29 @@ def docs(session):
     """Changelog lint and release notes, antsibull-docs lint, and the HTML docsite in build/docs/html
     (antsibull-docs + Sphinx, offline, warnings as errors, every internal link checked)."""
     start(session, "antsibull-docs", "antsibull-changelog", "sphinx-ansible-theme", "ansible-core", *TOOLS)
-    run(session, "bash", str(ROOT / "scripts" / "release_checks.sh"), "--only", "changelog,docs-lint,release-notes")
+    src = workspace(session)
+    with session.chdir(src):
+        run(session, "antsibull-changelog", "lint")
+        # antsibull-docs lints a copy in a mkdtemp() folder whose path lands in the RST it checks: a random name
+        # ending in "_" reads as an RST reference and fails (about one run in 37). Names without "_" are safe.
+        run(session, "python", "-c", "import sys, tempfile; tempfile._RandomNameSequence.characters = "
+            "'abcdefghijklmnopqrstuvwxyz0123456789'; from antsibull_docs.cli.antsibull_docs import main; "
+            "sys.argv[0] = 'antsibull-docs'; sys.exit(main())", "lint-collection-docs", "--plugin-docs",
+            "--check-extra-docs-refs", "--validate-collection-refs=all", "--disallow-unknown-collection-refs", ".",
+            env={"ANSIBLE_COLLECTIONS_PATH": str(src.parents[2])})
+        releases = yaml.safe_load((src / "changelogs" / "changelog.yaml").read_text()).get("releases") or {}
+        if VERSION not in releases:
+            session.error("galaxy.yml says version %s, which changelogs/changelog.yaml has no release of: give new "
+                          "modules and roles version_added: %s, add a release_summary fragment, then run "
+                          "antsibull-changelog release" % (VERSION, VERSION))
+        run(session, "antsibull-changelog", "generate")
+    notes = (src / "CHANGELOG.rst").read_text()
+    if notes != (ROOT / "CHANGELOG.rst").read_text():
+        session.error("CHANGELOG.rst is not what antsibull-changelog generates from changelogs/changelog.yaml: "
+                      "run antsibull-changelog generate")
+    unlisted = [name for name in MODULES + ROLES if "%s.%s" % (FQCN, name) not in notes]
+    if unlisted:
+        session.error("the release notes list no %s: is its version_added a released version?" % ", ".join(unlisted))
     out = ROOT / "build" / "docs"
     shutil.rmtree(out, ignore_errors=True)
     site = out / "site"
