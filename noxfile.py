@@ -11,6 +11,7 @@ command prints the end of that log.
 
 from __future__ import annotations
 
+import base64
 import fnmatch
 import glob
 import html.parser
@@ -31,6 +32,9 @@ import antsibull_nox
 import nox
 import yaml
 from nox.command import CommandFailed
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tests" / "mock_api"))
+from harness import Emulator  # noqa: E402  (the emulator's own starter, standard library only)
 
 ROOT = Path(__file__).resolve().parent
 REQ = ROOT / "scripts" / "requirements"
@@ -164,6 +168,55 @@ def write_secrets(name, **found):
     (SECRETS / ("%s.json" % name)).write_text(json.dumps({k.replace("_", " "): v for k, v in found.items()}))
 
 
+def run_targets(session, python, mode, *args):
+    """Every integration target against an API: "api" (the IONOS_* variables; default the real API), or an
+    emulator started here with credentials only it knows, "emulator" (username/password) or "emulator-as-api"
+    (token). The targets' units are named with a prefix unique to the run; at the end, also after a failure,
+    every unit with that prefix is deleted (tests/integration/delete_run_units.yml), and no other."""
+    copy = workspace(session)
+    config = {"ionos_unit_prefix": "ansible-it-%s-" % secrets.token_hex(4)}
+    emulator = None
+    if mode == "api":
+        env = {name: os.environ.get("IONOS_" + name.upper()) for name in ("api_url", "token", "username", "password",
+                                                                          "contract_number")}
+        if not env["token"] and not (env["username"] and env["password"]):
+            session.error("no credentials: export IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD (and "
+                          "IONOS_API_URL, IONOS_CONTRACT_NUMBER if needed)")
+        env["api_url"] = env["api_url"] or "https://api.ionos.com/cloudapi/v6"
+        if env["token"]:    # a token wins over username/password, as in the modules
+            env["username"] = env["password"] = None
+        if env["contract_number"]:
+            env["contract_number"] = int(env["contract_number"])
+        config.update(("ionos_" + name, value) for name, value in env.items() if value)
+    else:
+        emulator = Emulator(username="integration@example.com", password=secrets.token_urlsafe(18),
+                            token=secrets.token_urlsafe(32)).start()
+        config["ionos_api_url"] = emulator.url
+        if mode == "emulator":
+            config.update(ionos_username=emulator.username, ionos_password=emulator.password)
+        else:
+            config["ionos_token"] = emulator.token
+    session.log("API %s: this run creates, changes and deletes backup units named %s* (a prefix unique to it) and, "
+                "when it ends, deletes every unit with that prefix. No other unit is touched."
+                % (config["ionos_api_url"], config["ionos_unit_prefix"]))
+    config_file = copy / "tests" / "integration" / "integration_config.yml"
+    config_file.write_text(json.dumps(config))      # JSON is YAML
+    try:
+        with session.chdir(copy):
+            run(session, "ansible-test", "integration", "--venv", "--python", python, "--color", "no", *args)
+    finally:
+        run(session, "ansible-playbook", "-i", "localhost,", "-c", "local", "-e", "@%s" % config_file,
+            "-e", "ansible_python_interpreter=%s" % Path(session.bin, "python"),
+            str(copy / "tests" / "integration" / "delete_run_units.yml"),
+            env={"ANSIBLE_COLLECTIONS_PATH": str(copy.parents[2])})
+        if emulator:
+            basic = base64.b64encode(("%s:%s" % (emulator.username, emulator.password)).encode()).decode()
+            write_secrets("%s-%s" % (session.name, mode), api_password=emulator.password, api_token=emulator.token,
+                          basic_authorization=basic,
+                          **{"sso_token_%d" % n: token for n, token in enumerate(emulator.sso_tokens())})
+            emulator.stop()
+
+
 # ---- the sessions, longest first: `nox -j 2` starts them in this order ---------------------------
 
 def ansible_test_sessions():
@@ -171,12 +224,12 @@ def ansible_test_sessions():
         def integration(session, core=core, install=install):
             start(session, *install)
             seed_get_pip(session)
-            # 2.21: username/password at -vvv (for the secret scan); the others: the real-API command
-            # against an emulator used only as an API, with token auth.
-            mode = ["--emulator", "-vvv"] if core == "2.21" else ["--emulator-as-api"]
-            SECRETS.mkdir(parents=True, exist_ok=True)
-            run(session, "bash", str(ROOT / "scripts" / "integration.sh"), mode[0], "--python", CORES[core][0],
-                "--copy", str(workspace(session)), *mode[1:], env={"SECRETS_DIR": str(SECRETS)})
+            # 2.21: username/password at -vvv (for the secret scan); the others: token auth, as most users of the
+            # real API have, against an emulator used only as an API.
+            if core == "2.21":
+                run_targets(session, CORES[core][0], "emulator", "-vvv")
+            else:
+                run_targets(session, CORES[core][0], "emulator-as-api")
 
         def sanity(session, install=install, pythons=pythons):
             start(session, *install)
@@ -449,11 +502,11 @@ def secret_scan(session):
 @nox.session(python="3.12", default=False, name="integration-api")
 def integration_api(session):
     """The integration targets against the real API (IONOS_API_URL, IONOS_TOKEN or IONOS_USERNAME and
-    IONOS_PASSWORD): creates and deletes only units named with a prefix unique to the run."""
-    session.install("ansible-core", "requests", *TOOLS)
+    IONOS_PASSWORD, IONOS_CONTRACT_NUMBER if set): creates and deletes only units named with a prefix unique
+    to the run. Arguments go to ansible-test."""
+    start(session, "ansible-core", "requests", *TOOLS)
     seed_get_pip(session)
-    session.run("bash", str(ROOT / "scripts" / "integration.sh"), "--copy", str(workspace(session)), *session.posargs,
-                external=True)
+    run_targets(session, "3.12", "api", *session.posargs)
 
 
 @nox.session(python="3.12", default=False)

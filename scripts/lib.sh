@@ -1,25 +1,14 @@
 # shellcheck shell=bash
-# Helpers shared by scripts/integration.sh and scripts/demo.sh: the emulator and throwaway credentials.
+# Helpers of scripts/demo.sh: the emulator and throwaway credentials.
 # Source it; do not run it. (Virtual environments and test sessions: noxfile.py.)
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-log() { printf '%s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
 # random_secret N: N random bytes, URL-safe: a credential only this run knows.
 random_secret() {
     python3 -c 'import secrets, sys; print(secrets.token_urlsafe(int(sys.argv[1])))' "$1"
-}
-
-# write_secrets NAME LABEL=VALUE...: lists the secrets a test run used in $SECRETS_DIR/NAME.json,
-# for scripts/secret_scan.py (nothing when SECRETS_DIR is unset, e.g. outside `make test`).
-write_secrets() {
-    [ -n "${SECRETS_DIR:-}" ] || return 0
-    local name=$1
-    shift
-    python3 -c 'import json, sys; print(json.dumps(dict(a.split("=", 1) for a in sys.argv[1:])))' "$@" \
-        > "$SECRETS_DIR/$name.json"
 }
 
 # start_emulator PYTHON STATE_DIR [server args...]: starts tests/mock_api/server.py on a free port;
@@ -55,9 +44,4 @@ stop_emulator() {
         wait "$EMULATOR_PID" 2>/dev/null || true
     fi
     EMULATOR_PID=
-}
-
-# The emulator's control API lives on the same host and port, under /_emulator.
-emulator_control_url() {
-    printf '%s\n' "$1" | sed -E 's#^(https?://[^/]+).*#\1/_emulator#'
 }

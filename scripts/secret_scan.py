@@ -3,7 +3,7 @@
 usage: secret_scan.py SECRETS_DIR LOG...
 
 SECRETS_DIR holds one JSON object per run, {label: secret}, written by write_secrets in
-scripts/lib.sh: API credentials, the Basic Authorization value, SSO login tokens. The unit
+noxfile.py: API credentials, the Basic Authorization value, SSO login tokens. The unit
 passwords the suites declare in their YAML (any key ending in "password" but update_password)
 are added here. Each
 LOG is searched for each secret; a hit is reported with its place, never with the secret itself.
