@@ -13,8 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 Result = collections.namedtuple("Result", "returncode output recap")
 
@@ -40,9 +38,9 @@ def run(command, cwd=REPO_ROOT, **env):
 
 
 def playbook(emu=None, **play):
-    """YAML text of one play on localhost (``tasks=``, ``roles=``, ``vars=``...); with ``emu``, the modules point at it."""
+    """A playbook of one play on localhost (``tasks=``, ``roles=``, ``vars=``...); with ``emu``, the modules point at it."""
     play = dict({"name": "System test", "hosts": "localhost", "gather_facts": False}, **play)
     if emu is not None:
         play["module_defaults"] = {"group/ionoscloud.backup.all": {"api_url": emu.url, "username": emu.username,
                                                                    "password": emu.password}}
-    return yaml.safe_dump([play], sort_keys=False, width=1000)
+    return [play]

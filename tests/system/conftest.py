@@ -5,8 +5,8 @@
   collection_path  (session) an ANSIBLE_COLLECTIONS_PATH holding this collection, built with
                    ``ansible-galaxy collection build`` and installed offline, as a user installs it
   emulator         a fresh emulator (tests/mock_api/harness.py, which this file puts on sys.path)
-  run_playbook     ``run_playbook(yaml_text, *ansible_playbook_args)``: the play run on localhost with that
-                   collection -> ansible_runs.Result(returncode, output, recap)
+  run_playbook     ``run_playbook(plays, *ansible_playbook_args)``: the plays (ansible_runs.playbook) run on
+                   localhost with that collection -> ansible_runs.Result(returncode, output, recap)
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import itertools
 import sys
 
 import pytest
+import yaml
 
 from ansible_runs import REPO_ROOT, run
 
@@ -47,9 +48,9 @@ def emulator():
 def run_playbook(collection_path, tmp_path):
     numbers = itertools.count(1)  # every playbook of a test gets a file of its own
 
-    def run_one(text, *args):
+    def run_one(plays, *args):
         path = tmp_path / ("playbook_%d.yml" % next(numbers))
-        path.write_text(text)
+        path.write_text(yaml.safe_dump(plays, sort_keys=False, width=1000))
         return run(["ansible-playbook", "-i", "localhost,", "-c", "local", str(path)] + list(args), cwd=tmp_path,
                    ANSIBLE_COLLECTIONS_PATH=collection_path, ANSIBLE_HOME=str(tmp_path / "home"),
                    ANSIBLE_PYTHON_INTERPRETER=sys.executable)

@@ -1,21 +1,16 @@
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""An AWX-style job: ansible-runner, credentials injected by the shipped credential type.
+"""An AWX-style job: ansible-runner, credentials injected by the shipped credential type (meta/awx).
 
-AWX renders each env injector of a credential type with a Jinja2 sandbox, over a namespace that
-holds only the credential's non-empty inputs (and every boolean field, false when unset), and sets
-every injector variable (an unset field renders as an empty string). It first writes each file
-injector to a file of its own, named in the namespace as ``tower.filename.<label>``. `inject` does
-the same, from the YAML file the collection ships. One job runs through ansible-runner's Python API
-against an HTTPS emulator whose certificate and credentials exist only in this test, so that only
-the injected ones (the CA bundle included) can work. The modules' handling of each variable (env
-fallbacks, an empty one counting as unset, a wrong credential, TLS errors) is proven by the unit tests.
+`inject` renders the injectors as AWX does. One job runs through ansible-runner's Python API against an
+HTTPS emulator whose certificate and credentials exist only in this test, so that only the injected ones
+(the CA bundle included) can work. The modules' handling of each variable (env fallbacks, an empty one
+counting as unset, a wrong credential, TLS errors) is proven by the unit tests.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -36,7 +31,12 @@ pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threade
 
 
 def inject(inputs, files_dir):
-    """The environment AWX gives a job for a credential of this type with these inputs (files in files_dir)."""
+    """The environment AWX gives a job for a credential of this type with these inputs (files in files_dir).
+
+    AWX renders each injector in a Jinja2 sandbox, over the credential's non-empty inputs and every boolean
+    field (false when unset), and sets every env injector (an unset field renders as ""). It first writes
+    each file injector to a file of its own, named in the namespace as ``tower.filename.<label>``.
+    """
     assert set(inputs) <= set(FIELDS), "not inputs of the credential type: %s" % (set(inputs) - set(FIELDS))
     sandbox = ImmutableSandboxedEnvironment()
     namespace = {name: False for name, field in FIELDS.items() if field["type"] == "boolean"}
@@ -72,24 +72,16 @@ def test_the_credential_type_sets_the_modules_environment_from_its_fields(tmp_pa
     assert [name for name in CREDENTIAL_TYPE["injectors"]["env"] if "E(%s)" % name not in auth_doc] == []
 
 
-def test_role_job_with_a_basic_credential_a_contract_number_and_a_ca_bundle(collection_path, tmp_path, monkeypatch):
-    # ansible-runner passes this process's environment on: none of the shell's IONOS_*, this venv's ansible-playbook.
-    environment = clean_env()
-    for name in set(os.environ) - set(environment):
-        monkeypatch.delenv(name)
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
+def test_role_job_with_a_basic_credential_a_contract_number_and_a_ca_bundle(collection_path, tmp_path):
     cert, key = tmp_path / "emulator-cert.pem", tmp_path / "emulator-key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                     "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=ionoscloud.backup test emulator",
                     "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], check=True, capture_output=True)
     unit_password = "unit-" + secrets.token_hex(12)
     password = "{{ lookup('ansible.builtin.env', 'UNIT_PASSWORD') }}"
-    project = tmp_path / "job" / "project"
-    project.mkdir(parents=True)
-    (project / "site.yml").write_text(playbook(roles=["ionoscloud.backup.backupunits"], vars={"backupunits": [
+    role_playbook = playbook(roles=["ionoscloud.backup.backupunits"], vars={"backupunits": [
         {"name": "awx-web", "email": "ops@example.com", "password": password},
-        {"name": "awx-db", "email": "dba@example.com", "password": password}]}))
+        {"name": "awx-db", "email": "dba@example.com", "password": password}]})
     # Credentials in hex, never with a leading "-" that the emulator's argument parser would take for an option.
     # 31721234 is one of the user's contracts, so the role's contract_number is not refused (403).
     with Emulator(provisioning_delay=0.05, username="awx-" + secrets.token_hex(4), contracts=[31415926, 31721234],
@@ -99,12 +91,13 @@ def test_role_job_with_a_basic_credential_a_contract_number_and_a_ca_bundle(coll
         injected = inject({"api_url": emu.url, "username": emu.username, "password": emu.password,
                            "contract_number": "31721234", "ca_bundle": cert.read_text()}, tmp_path)
         runner = ansible_runner.run(
-            private_data_dir=str(tmp_path / "job"), playbook="site.yml",
-            inventory={"all": {"hosts": {"localhost": {
-                "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}},
-            # What the execution environment provides: the installed collection and an Ansible home.
-            envvars=dict(injected, ANSIBLE_COLLECTIONS_PATH=collection_path, UNIT_PASSWORD=unit_password,
-                         ANSIBLE_HOME=str(tmp_path / "ansible_home"), ANSIBLE_LOCALHOST_WARNING="false"),
+            private_data_dir=str(tmp_path), playbook=role_playbook,
+            inventory="localhost ansible_connection=local ansible_python_interpreter=%s" % sys.executable,
+            # The job's environment is this process's with these on top. The injector sets all seven IONOS_*
+            # variables the modules read, so none from the shell running the tests reaches them, as in AWX.
+            # What the execution environment provides: this venv's ansible-playbook, the collection, an Ansible home.
+            envvars=dict(injected, PATH=clean_env()["PATH"], ANSIBLE_COLLECTIONS_PATH=collection_path,
+                         ANSIBLE_HOME=str(tmp_path / "ansible_home"), UNIT_PASSWORD=unit_password),
             suppress_env_files=True,  # keep the secrets out of files in the private data dir
             quiet=True, timeout=600)
         units = {unit["name"]: unit for unit in emu.units()}
