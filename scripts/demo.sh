@@ -26,11 +26,7 @@ venv=${DEMO_VENV:-${VIRTUAL_ENV:-}}
 [ -x "$venv/bin/ansible-playbook" ] || die "$venv has no ansible-playbook"
 
 work=$(mktemp -d)
-cleanup() {
-    stop_emulator
-    rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'stop_emulator; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
 # Every Ansible command of the demo reads this scratch configuration and no other: installing into the
@@ -65,9 +61,8 @@ if $real_api; then
     echo "   It creates, changes and deletes a backup unit there (ansible-demo-backupunit unless -e demo_unit_name=...),"
     echo "   with the credentials you exported${IONOS_CONTRACT_NUMBER:+, in contract $IONOS_CONTRACT_NUMBER}."
 else
-    if [ -n "${IONOS_API_URL:-}" ]; then
+    [ -z "${IONOS_API_URL:-}" ] ||
         echo "== IONOS_API_URL is set in your shell but ignored: the demo uses its own emulator (run 'make demo DEMO_REAL_API=1' to use that API)"
-    fi
     # None of the caller's IONOS_* settings may reach the playbook (a token, a contract number...).
     while read -r name; do unset "$name"; done < <(compgen -e | grep '^IONOS_' || true)
     export IONOS_USERNAME=demo@example.com

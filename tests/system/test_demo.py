@@ -59,7 +59,6 @@ def test_make_demo_runs_the_whole_life_of_a_unit_on_its_own_emulator_whatever_th
 def test_demo_stops_its_emulator_when_the_playbook_fails():
     result = run(["bash", "scripts/demo.sh", "-e", '{"demo_unit_name": ""}'])  # an empty name fails the first task
     assert result.returncode != 0 and result.recap["localhost"]["failed"] == 1, result.output
-    assert "name must not be empty" in result.output or "422" in result.output, result.output
     assert_emulator_stopped(result.output)
 
 

@@ -58,8 +58,7 @@ def test_a_newcomer_sees_by_name_what_the_role_did_and_an_empty_purge_deletes_no
     for name in ("console-made", "web", "old"):
         emulator.create_unit(name, wait=True)
     # Only purge set, as -e sets it (a string), and the list forgotten: refused, nothing deleted.
-    refused = run_playbook(playbook(emulator, roles=["ionoscloud.backup.backupunits"]),
-                           "-e", "backupunits_purge=true")
+    refused = run_playbook(playbook(emulator, roles=["ionoscloud.backup.backupunits"]), "-e", "backupunits_purge=true")
     assert refused.returncode != 0 and "refusing to purge: the list of units is empty" in refused.output
     assert sorted(unit["name"] for unit in emulator.units()) == ["console-made", "old", "web"]
 
