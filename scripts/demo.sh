@@ -1,17 +1,12 @@
 #!/usr/bin/env bash
 # `make demo`: build and install the collection, then run demo/demo.yml with --diff.
 #
-# By default it starts the embedded API emulator on a free loopback port and points the playbook at
-# it (credentials through IONOS_* variables, as a user would set them). Any IONOS_* variable of the
-# caller's shell (IONOS_API_URL, IONOS_TOKEN...) is ignored: a shell set up for Terraform or an SDK
-# must not make the demo create and delete a unit in a real account.
-# Only with DEMO_REAL_API=1 (`make demo DEMO_REAL_API=1`) it starts nothing, and the same playbook
-# talks to IONOS_API_URL (default https://api.ionos.com/cloudapi/v6) with the IONOS_TOKEN, or
-# IONOS_USERNAME and IONOS_PASSWORD, you exported.
-#
-# env: DEMO_REAL_API  1: run against the real API (see above); unset, empty or 0: the emulator
-#      DEMO_VENV      venv to use (default: the active one; `make demo` runs it in nox's session demo,
-#                     with ansible-core and requests only)
+# By default it starts the embedded API emulator on a free loopback port and points the playbook at it
+# (credentials through IONOS_* variables, as a user would set them). The IONOS_* variables of the caller's
+# shell are ignored: a shell set up for Terraform or an SDK must not make the demo touch a real account.
+# DEMO_REAL_API=1 (`make demo DEMO_REAL_API=1`) starts nothing: the playbook talks to IONOS_API_URL (default
+# https://api.ionos.com/cloudapi/v6) with the IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD, you exported.
+# DEMO_VENV: the venv to use (default: the active one; `make demo` runs it in nox's session demo).
 # Arguments are passed to ansible-playbook (e.g. -e demo_unit_name=my-demo, -v).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -31,17 +26,12 @@ venv=${DEMO_VENV:-${VIRTUAL_ENV:-}}
 [ -x "$venv/bin/ansible-playbook" ] || die "$venv has no ansible-playbook"
 
 work=$(mktemp -d)
-cleanup() {
-    stop_emulator
-    rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'stop_emulator; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
-# Every Ansible command of the demo reads this scratch configuration, and no other (not an
-# ansible.cfg of the current folder, not ~/.ansible.cfg): the scratch collections path is the
-# configured one, so installing into it draws no warning, and the playbook finds the collection
-# there and only there. The output a newcomer reads is the play itself.
+# Every Ansible command of the demo reads this scratch configuration and no other: installing into the
+# configured collections path draws no warning, the playbook finds the collection there only, and the
+# output a newcomer reads is the play itself.
 cat > "$work/ansible.cfg" <<CFG
 [defaults]
 collections_path = $work/collections
@@ -71,9 +61,8 @@ if $real_api; then
     echo "   It creates, changes and deletes a backup unit there (ansible-demo-backupunit unless -e demo_unit_name=...),"
     echo "   with the credentials you exported${IONOS_CONTRACT_NUMBER:+, in contract $IONOS_CONTRACT_NUMBER}."
 else
-    if [ -n "${IONOS_API_URL:-}" ]; then
+    [ -z "${IONOS_API_URL:-}" ] ||
         echo "== IONOS_API_URL is set in your shell but ignored: the demo uses its own emulator (run 'make demo DEMO_REAL_API=1' to use that API)"
-    fi
     # None of the caller's IONOS_* settings may reach the playbook (a token, a contract number...).
     while read -r name; do unset "$name"; done < <(compgen -e | grep '^IONOS_' || true)
     export IONOS_USERNAME=demo@example.com
