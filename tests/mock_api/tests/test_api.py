@@ -9,6 +9,7 @@ import base64
 import json
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -226,17 +227,15 @@ def test_401_with_error_code_315_for_wrong_credentials(emu, authorization):
     ("POST", [], 422, "object"),
     ("POST", {"properties": {"name": "fixed-name"}}, 422, "already exists"),
     ("PUT", {"properties": {"name": "other"}}, 422, "cannot be changed"),
-    ("PATCH", {"name": "other"}, 422, "cannot be changed"),
     ("PUT", {"name": "fixed-name"}, 422, "properties"),                 # PUT needs the wrapper
     ("PATCH", {"properties": {"email": "a@b.c"}}, 422, "properties"),   # PATCH must not have it
     ("PATCH?depth=-1", {"email": "a@b.c"}, 422, "depth"),
-    ("PATCH", b"name=x", 415, "application/json"),
 ])
 def test_invalid_writes_are_refused_and_change_nothing(emu, method, body, status, message):
     unit = emu.create_unit("fixed-name", email="a@example.com")[0]
     method, _sep, query = method.partition("?")
     path = ("/backupunits" if method == "POST" else "/backupunits/" + unit["id"]) + ("?" + query if query else "")
-    answer = emu.api(method, path, body, headers={"Content-Type": "text/plain"} if isinstance(body, bytes) else None)
+    answer = emu.api(method, path, body)
     assert (answer[0], answer[2]["httpStatus"]) == (status, status) and message in answer[2]["messages"][0]["message"]
     assert [(u["name"], u["email"]) for u in emu.units()] == [("fixed-name", "a@example.com")]
     body = json.dumps({"properties": {"name": "Fixed-Name"}})  # names are exact; a charset is accepted
@@ -252,15 +251,12 @@ def test_a_unit_being_deleted_refuses_writes(emu):
 
 
 def test_fifty_clients_at_once_get_one_unit_per_name(emu):
-    barrier, statuses = threading.Barrier(50), [None] * 50
+    barrier = threading.Barrier(50)
 
     def client(index):  # half of them race for one name
         barrier.wait(60)
-        statuses[index] = emu.api("POST", "/backupunits", {"properties": {"name": "unit-%02d" % min(index, 25)}})[0]
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+        return emu.api("POST", "/backupunits", {"properties": {"name": "unit-%02d" % min(index, 25)}})[0]
+    with ThreadPoolExecutor(50) as pool:
+        statuses = list(pool.map(client, range(50)))
     assert sorted(statuses) == [202] * 26 + [422] * 24 and len(emu.log()) == 50
     assert sorted(u["name"] for u in emu.units()) == ["unit-%02d" % i for i in range(26)]
