@@ -179,8 +179,7 @@ class Unit:
         metadata = {"etag": self.etag, "createdDate": self.created, "createdBy": self.created_by,
                     "createdByUserId": user_id, "lastModifiedDate": self.modified, "lastModifiedBy": self.modified_by,
                     "lastModifiedByUserId": user_id, "state": self.state}
-        return {"id": self.id, "type": "backupunit", "href": Href("/backupunits/" + self.id), "metadata": metadata,
-                "properties": properties}
+        return dict(self.reference(), metadata=metadata, properties=properties)
 
     def reference(self):
         return {"id": self.id, "type": "backupunit", "href": Href("/backupunits/" + self.id)}
@@ -208,7 +207,6 @@ class Unit:
 
 
 _UNIT_TEMPLATES = {}
-_TEMPLATE_LOCK = threading.Lock()
 
 
 def _unit_template(pretty, level, with_email):
@@ -229,15 +227,12 @@ def _unit_template(pretty, level, with_email):
         text = render(sample.to_api(user_id), pretty, level).replace("%", "%%")
         for index, marker in enumerate(markers):
             text = text.replace(_encode_string(marker)[1:-1], "%%(f%d)s" % index)
-        with _TEMPLATE_LOCK:
-            template = _UNIT_TEMPLATES.setdefault(key, text)
+        template = _UNIT_TEMPLATES.setdefault(key, text)  # atomic: threads that built the same text agree
     return template
 
 
 def _sha256(password):
-    if password is None:
-        return None
-    return hashlib.sha256(password.encode("utf-8")).hexdigest()
+    return None if password is None else hashlib.sha256(password.encode("utf-8")).hexdigest()
 
 
 class AsyncRequest:
@@ -799,33 +794,25 @@ class Handler(BaseHTTPRequestHandler):
             self.state.record(method, path, query, status, contract)
 
         try:
-            fault = self.state.pick_fault(method, path)
-            drop_after = False
-            if fault is not None:
-                kind = fault["action"]
-                if kind == "drop":
-                    record(None)
-                    raise DropConnection()
-                if kind == "delay":
-                    time.sleep(float(fault["seconds"]))
-                if kind == "apply_then_drop":
-                    drop_after = True
-            rate_headers, retry_after = self.state.rate_check()
-            if fault is not None and fault["action"] == "status":
-                fault_status = fault["status"]
-                headers = dict(rate_headers)
-                if fault_status == 429:
+            fault = self.state.pick_fault(method, path) or {"action": None}
+            if fault["action"] == "drop":
+                record(None)
+                raise DropConnection()
+            if fault["action"] == "delay":
+                time.sleep(float(fault["seconds"]))
+            headers, retry_after = self.state.rate_check()
+            if fault["action"] == "status":
+                if fault["status"] == 429:
                     headers["Retry-After"] = fault.get("retry_after", 1)
-                response = Response(fault_status, error_body(fault_status, fault.get("message"), True), headers)
+                response = Response(fault["status"], error_body(fault["status"], fault.get("message"), True), headers)
             elif retry_after is not None:
-                headers = dict(rate_headers)
                 headers["Retry-After"] = retry_after
                 response = Response(429, error_body(429, "Too many requests, retry after %d s" % retry_after,
                                                     _pretty_of(query)), headers)
             else:
                 response = self.api_response(method, path[len(API_PREFIX):], query, contract, contract_error, base)
-                response.headers.update(rate_headers)
-            if drop_after:
+                response.headers.update(headers)
+            if fault["action"] == "apply_then_drop":
                 record(None)
                 raise DropConnection()
             record(response.status)
@@ -842,9 +829,7 @@ class Handler(BaseHTTPRequestHandler):
             pretty = parse_pretty(query)
             if contract_error:
                 raise ApiError(*contract_error)
-            if path.endswith("/") and len(path) > 1:
-                path = path.rstrip("/")
-            return self.route(method, path, query, contract, pretty, base)
+            return self.route(method, path.rstrip("/"), query, contract, pretty, base)
         except ApiError as exc:
             return Response(exc.status, error_body(exc.status, exc.message, pretty), exc.headers)
 
@@ -928,14 +913,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def parse_pretty(query):
-    value = query.get("pretty")
-    if value is None:
-        return True
-    lowered = value.strip().lower()
-    if lowered == "true":
-        return True
-    if lowered == "false":
-        return False
+    value = query.get("pretty", "true")
+    if value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
     raise ApiError(400, "[(root).pretty] Invalid value '%s'. Expected: true or false" % value)
 
 
@@ -947,9 +927,7 @@ def _pretty_of(query):
 
 
 def parse_depth(query):
-    value = query.get("depth")
-    if value is None:
-        return 0
+    value = query.get("depth", "0")
     try:
         depth = int(value.strip())
     except ValueError:
@@ -960,12 +938,8 @@ def parse_depth(query):
 
 
 def error_body(status, message, pretty):
-    envelope = {
-        "httpStatus": status,
-        "messages": [{"errorCode": ERRORS.get(status, (str(status),))[0],
-                      "message": message or ERRORS.get(status, ("", "Error"))[1]}],
-    }
-    return render(envelope, pretty).encode("utf-8")
+    code, usual_message = ERRORS.get(status, (str(status), "Error"))
+    return render({"httpStatus": status, "messages": [{"errorCode": code, "message": message or usual_message}]}, pretty).encode("utf-8")
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -1048,7 +1022,7 @@ def main(argv=None):
         ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         try:
             ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
-        except (OSError, ssl.SSLError) as exc:
+        except OSError as exc:  # ssl.SSLError too
             sys.stderr.write("emulator: cannot load the TLS certificate or key: %s\n" % exc)
             return 2
     try:
@@ -1058,15 +1032,9 @@ def main(argv=None):
         return 2
 
     stop = threading.Event()
-
-    def request_stop(_signum, _frame):
-        stop.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-    thread.start()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: stop.set())
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
     host, port = server.server_address[:2]
     if host in ("0.0.0.0", ""):
         host = "127.0.0.1"
