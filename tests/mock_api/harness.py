@@ -4,8 +4,6 @@
 Keyword arguments map to flags: ``provisioning_delay=0.05`` -> ``--provisioning-delay=0.05``, ``request_tracking=False``
 -> ``--no-request-tracking``, ``contracts=[1, 2]`` -> ``--contracts=1,2``."""
 
-from __future__ import annotations
-
 import base64
 import collections
 import http.client

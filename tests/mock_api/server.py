@@ -8,8 +8,6 @@ whose due time has passed: no timer threads); a small serializer caches each uni
 ``json.dumps(indent=...)`` falls back to the slow pure-Python encoder and ``pretty=true`` is the API default.
 """
 
-from __future__ import annotations
-
 import argparse
 import base64
 import binascii
@@ -35,9 +33,6 @@ from urllib.parse import parse_qsl, urlsplit
 API_PREFIX = "/cloudapi/v6"
 CONTROL_PREFIX = "/_emulator"
 
-DEFAULT_USERNAME = "emulator-user"
-DEFAULT_PASSWORD = "emulator-password"
-DEFAULT_TOKEN = "emulator-token"
 # The control API's config (docs/emulator.md, "Control API") at start-up, before the flags change it. A provisioning
 # delay of 0 is immediate: today's API answers backup-unit writes AVAILABLE (ionosctl PR #487).
 DEFAULT_CONFIG = {"provisioning_delay": 0.0, "request_tracking": False, "stale_single_get": False, "contracts": [31415926],
@@ -976,9 +971,9 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description="IONOS Cloud API v6 backup-unit emulator (see docs/emulator.md)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default)")
-    parser.add_argument("--username", default=DEFAULT_USERNAME, help="Basic auth user (default %(default)s)")
-    parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Basic auth password (default %(default)s)")
-    parser.add_argument("--token", default=DEFAULT_TOKEN, help="Bearer token (default %(default)s)")
+    parser.add_argument("--username", default="emulator-user", help="Basic auth user (default %(default)s)")
+    parser.add_argument("--password", default="emulator-password", help="Basic auth password (default %(default)s)")
+    parser.add_argument("--token", default="emulator-token", help="Bearer token (default %(default)s)")
     parser.add_argument("--provisioning-delay", type=float, default=DEFAULT_CONFIG["provisioning_delay"],
                         help="seconds a write keeps its unit BUSY; 0 (default) finishes it before the answer")
     parser.add_argument("--request-tracking", dest="request_tracking", action="store_true", default=False,

@@ -89,9 +89,8 @@ def test_a_status_fault_answers_in_the_envelope_for_its_count_then_the_rule_is_g
 
 
 def test_faults_apply_in_order_and_before_authentication_and_can_be_cleared(emu):
-    emu.add_fault(method="*", path=".", action="status", status=500)
-    emu.add_fault(method="*", path=".", action="status", status=502)
-    emu.add_fault(method="*", path=".", action="status", status=503)
+    for status in (500, 502, 503):
+        emu.add_fault(method="*", path=".", action="status", status=status)
     assert [emu.api("GET", "/backupunits", auth=None)[0] for _call in range(2)] == [500, 502]
     emu.clear_faults()
     assert emu.api("GET", "/backupunits", auth=None)[0] == 401
