@@ -49,7 +49,6 @@ class Emulator:
         self.username = options.get("username", "emulator-user")
         self.password = options.get("password", "emulator-password")
         self.token = options.get("token", "emulator-token")
-        self.contracts = list(options.get("contracts") or [31415926])  # the first is the default
         self.process = self.url = self.control_url = None
         self._stderr = collections.deque(maxlen=200)
 
@@ -65,9 +64,7 @@ class Emulator:
         if not line:
             self.stop()
             raise EmulatorError("the emulator did not start: %s" % self.stderr().strip())
-        self.url = line
-        parts = urlsplit(line)
-        self.control_url = "%s://%s/_emulator" % (parts.scheme, parts.netloc)
+        self.url, self.control_url = line, line[:-len("/cloudapi/v6")] + "/_emulator"  # the same host and port
         return self
 
     def _drain_stderr(self):
@@ -89,8 +86,7 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout)
-        if self.process.stdout:
-            self.process.stdout.close()
+        self.process.stdout.close()
         return self.process.returncode
 
     def __enter__(self):

@@ -377,12 +377,12 @@ class EmulatorState:
         """The fault action for this request, from the rules first, then chaos; or None."""
         with self.lock:
             for rule in self.faults:
-                if rule["method"] not in ("*", method) or not rule["_regex"].search(path):
+                if rule["method"] not in ("*", method) or not re.search(rule["path"], path):  # re caches the pattern
                     continue
                 rule["count"] -= 1
                 if rule["count"] <= 0:
                     self.faults.remove(rule)
-                return {k: v for k, v in rule.items() if k not in ("_regex", "method", "path", "count")}
+                return {k: v for k, v in rule.items() if k not in ("method", "path", "count")}
             chaos = self.config["chaos"]
             if chaos:
                 if self.chaos_rng is None:
@@ -402,15 +402,15 @@ class EmulatorState:
         _check(isinstance(method, str) and method, "method must be an HTTP method or '*'")
         _check(isinstance(path, str), "path must be a regular expression")
         try:
-            regex = re.compile(path)
+            re.compile(path)
         except re.error as exc:
             raise ControlError("path is not a valid regular expression: %s" % exc)
         _check(_is_int(count, 1), "count must be a positive integer")
         action = _validate_fault_action({k: v for k, v in rule.items() if k not in ("method", "path", "count")}, "fault")
-        stored = dict(action, method=method.upper(), path=path, count=count, _regex=regex)
+        stored = dict(action, method=method.upper(), path=path, count=count)
         with self.lock:
             self.faults.append(stored)
-        return {k: v for k, v in stored.items() if k != "_regex"}
+        return dict(stored)
 
     def patch_config(self, changes):
         clean = validated_config(changes)
@@ -447,7 +447,7 @@ class EmulatorState:
             if sub == "/faults":
                 if method == "DELETE":
                     self.faults = []
-                return {"faults": [{k: v for k, v in rule.items() if k != "_regex"} for rule in self.faults]}
+                return {"faults": [dict(rule) for rule in self.faults]}
             if sub == "/config":
                 return json.loads(json.dumps(self.config))
             if sub == "/sso-tokens":
@@ -1031,13 +1031,8 @@ def main(argv=None):
         signal.signal(signum, lambda _signum, _frame: stop.set())
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
     host, port = server.server_address[:2]
-    if host in ("0.0.0.0", ""):
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "::1"
-    if ":" in host:
-        host = "[%s]" % host
-    sys.stdout.write("%s://%s:%d%s\n" % (server.scheme, host, port, API_PREFIX))
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)  # an address a client can reach
+    sys.stdout.write("%s://%s:%d%s\n" % (server.scheme, "[%s]" % host if ":" in host else host, port, API_PREFIX))
     sys.stdout.flush()
     while not stop.wait(0.5):
         pass
