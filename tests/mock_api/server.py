@@ -769,8 +769,7 @@ class Handler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         contract_header = (self.headers.get("X-Contract-Number") or "").strip()
         contracts = self.state.config["contracts"]
-        contract = contracts[0]  # no header: the user's (first) contract, the same units as its number
-        contract_error = None
+        contract, contract_error = contracts[0], None  # no header: the user's (first) contract, the same units as its number
         if contract_header:
             try:
                 contract = int(contract_header)
@@ -945,9 +944,7 @@ class EmulatorServer(ThreadingHTTPServer):
     def __init__(self, address, state, verbose, ssl_context=None):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        self.state = state
-        self.verbose = verbose
-        self.ssl_context = ssl_context
+        self.state, self.verbose, self.ssl_context = state, verbose, ssl_context
         self.scheme = "https" if ssl_context else "http"
         super().__init__(address, Handler)
 
@@ -963,7 +960,7 @@ class EmulatorServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def _int_list(text):
+def integer_list(text):
     return [int(part) for part in text.split(",")]
 
 
@@ -983,7 +980,7 @@ def parse_args(argv):
     parser.add_argument("--stale-single-get", dest="stale_single_get", action="store_true", default=False,
                         help="after a write, GET /backupunits/{id} answers BUSY without properties (Terraform #641)")
     parser.add_argument("--no-stale-single-get", dest="stale_single_get", action="store_false")
-    parser.add_argument("--contracts", type=_int_list, default=DEFAULT_CONFIG["contracts"], metavar="N[,N...]",
+    parser.add_argument("--contracts", type=integer_list, default=DEFAULT_CONFIG["contracts"], metavar="N[,N...]",
                         help="the user's contract numbers; the first is the default (default %s)"
                         % ",".join(map(str, DEFAULT_CONFIG["contracts"])))
     parser.add_argument("--rate-limit", type=int, default=None, metavar="PER_MINUTE",

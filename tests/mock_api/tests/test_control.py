@@ -66,7 +66,7 @@ def test_bad_config_values_and_fault_rules_are_refused_with_400_and_change_nothi
 
 
 def test_control_api_errors_need_no_auth_and_are_not_rate_limited(emu):
-    emu.configure(rate_limit={"per_minute": 1, "burst": 1})
+    emu.configure(rate_limit={"per_minute": 1})  # no burst: the per-minute rate
     assert [emu.raw(*call)[0] for call in (("GET", emu.control_url + "/nope"), ("DELETE", emu.control_url + "/units"),
                                            ("GET", emu.control_url + "/config"), ("GET", emu.control_url + "/config"))
             ] == [404, 405, 200, 200]
