@@ -108,8 +108,7 @@ class Emulator:
         else:
             conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         try:
-            conn.request(method, parts.path + ("?" + parts.query if parts.query else ""), body=body,
-                         headers=headers or {})
+            conn.request(method, parts.path + ("?" + parts.query if parts.query else ""), body=body, headers=headers or {})
             response = conn.getresponse()
             data = response.read()
             return response.status, {k.lower(): v for k, v in response.getheaders()}, data

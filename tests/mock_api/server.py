@@ -63,10 +63,10 @@ CONTRACT_RESOURCE_LIMITS = {
 
 # Error codes in the style of the real API (docs/emulator.md lists the public bodies), and each status's usual message.
 ERRORS = {
-    400: ("100", "Bad Request"), 401: ("315", "Unauthorized"), 404: ("309", "Resource does not exist"),
-    405: ("105", "Method Not Allowed"), 415: ("106", "Unsupported Media Type"), 422: ("200", "Unprocessable Entity"),
-    429: ("429", "Too Many Requests"), 500: ("301", "Oops! Something went very wrong. Please contact the administrator"),
-    502: ("502", "Bad Gateway"), 503: ("503", "Service Unavailable"),
+    400: ("100", "Bad Request"), 401: ("315", "Unauthorized"), 404: ("309", "Resource does not exist"), 405: ("105", "Method Not Allowed"),
+    415: ("106", "Unsupported Media Type"), 422: ("200", "Unprocessable Entity"), 429: ("429", "Too Many Requests"),
+    500: ("301", "Oops! Something went very wrong. Please contact the administrator"), 502: ("502", "Bad Gateway"),
+    503: ("503", "Service Unavailable"),
 }
 
 
@@ -146,10 +146,8 @@ class ControlError(Exception):
 
 
 class Unit:
-    __slots__ = (
-        "id", "contract", "name", "email", "password_sha256", "etag", "created", "modified",
-        "created_by", "modified_by", "state", "pending", "busy_until", "deleting", "stale", "_cache",
-    )
+    __slots__ = ("id", "contract", "name", "email", "password_sha256", "etag", "created", "modified", "created_by", "modified_by",
+                 "state", "pending", "busy_until", "deleting", "stale", "_cache")
 
     def __init__(self, contract, name, email, password, user):
         self.id, self.contract, self.name, self.email = str(uuid.uuid4()), contract, name, email
@@ -393,8 +391,7 @@ class EmulatorState:
 
     def record(self, method, path, query, status, contract):
         with self.lock:
-            self.log.append({"method": method, "path": path, "query": query, "status": status,
-                             "contract": contract})
+            self.log.append({"method": method, "path": path, "query": query, "status": status, "contract": contract})
 
     def add_fault(self, rule):
         _check(isinstance(rule, dict), "a fault rule must be an object")
