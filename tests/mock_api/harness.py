@@ -4,8 +4,6 @@
 Keyword arguments map to flags: ``provisioning_delay=0.05`` -> ``--provisioning-delay=0.05``, ``request_tracking=False``
 -> ``--no-request-tracking``, ``contracts=[1, 2]`` -> ``--contracts=1,2``."""
 
-from __future__ import annotations
-
 import base64
 import collections
 import http.client
@@ -51,7 +49,6 @@ class Emulator:
         self.username = options.get("username", "emulator-user")
         self.password = options.get("password", "emulator-password")
         self.token = options.get("token", "emulator-token")
-        self.contracts = list(options.get("contracts") or [31415926])  # the first is the default
         self.process = self.url = self.control_url = None
         self._stderr = collections.deque(maxlen=200)
 
@@ -67,9 +64,7 @@ class Emulator:
         if not line:
             self.stop()
             raise EmulatorError("the emulator did not start: %s" % self.stderr().strip())
-        self.url = line
-        parts = urlsplit(line)
-        self.control_url = "%s://%s/_emulator" % (parts.scheme, parts.netloc)
+        self.url, self.control_url = line, line[:-len("/cloudapi/v6")] + "/_emulator"  # the same host and port
         return self
 
     def _drain_stderr(self):
@@ -91,8 +86,7 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout)
-        if self.process.stdout:
-            self.process.stdout.close()
+        self.process.stdout.close()
         return self.process.returncode
 
     def __enter__(self):
@@ -114,8 +108,7 @@ class Emulator:
         else:
             conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         try:
-            conn.request(method, parts.path + ("?" + parts.query if parts.query else ""), body=body,
-                         headers=headers or {})
+            conn.request(method, parts.path + ("?" + parts.query if parts.query else ""), body=body, headers=headers or {})
             response = conn.getresponse()
             data = response.read()
             return response.status, {k.lower(): v for k, v in response.getheaders()}, data

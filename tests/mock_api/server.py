@@ -8,8 +8,6 @@ whose due time has passed: no timer threads); a small serializer caches each uni
 ``json.dumps(indent=...)`` falls back to the slow pure-Python encoder and ``pretty=true`` is the API default.
 """
 
-from __future__ import annotations
-
 import argparse
 import base64
 import binascii
@@ -29,22 +27,22 @@ import time
 import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from json.encoder import encode_basestring_ascii as _encode_string  # the C one where there is one
 from urllib.parse import parse_qsl, urlsplit
 
 API_PREFIX = "/cloudapi/v6"
 CONTROL_PREFIX = "/_emulator"
 
-DEFAULT_USERNAME = "emulator-user"
-DEFAULT_PASSWORD = "emulator-password"
-DEFAULT_TOKEN = "emulator-token"
-# 0 = immediate: today's API answers backup-unit writes AVAILABLE (ionosctl PR #487).
-DEFAULT_PROVISIONING_DELAY = 0.0
-DEFAULT_CONTRACTS = (31415926,)
+# The control API's config (docs/emulator.md, "Control API") at start-up, before the flags change it. A provisioning
+# delay of 0 is immediate: today's API answers backup-unit writes AVAILABLE (ionosctl PR #487).
+DEFAULT_CONFIG = {"provisioning_delay": 0.0, "request_tracking": False, "stale_single_get": False, "contracts": [31415926],
+                  "rate_limit": None, "fail_next_write": None, "chaos": None}
 
 # Sent as X-RateLimit-* when no rate limit is configured: the int32 maximum, i.e. "unlimited".
 UNLIMITED = 2147483647
 
 UNIT_PROPERTY_NAMES = ("name", "password", "email")
+JSON_TYPES = {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string", list: "array", dict: "object"}
 FAULT_ACTIONS = ("status", "delay", "drop", "apply_then_drop")
 REQUEST_MESSAGES = {"DONE": "Request has been successfully executed", "RUNNING": "Request is being processed",
                     "QUEUED": "Request has been queued"}
@@ -54,33 +52,25 @@ SSO_URL_TEMPLATE = "https://backup.ionos.com/api/2/idp/external-login#ott={ott}&
 # GET /contracts (docs/emulator.md, "Contracts"). The field names are the SDKs' ContractProperties and
 # ResourceLimits; the values are inferred. Every limit is sent because the SDK's ResourceLimits fields
 # are not optional and Terraform's ionoscloud_contracts data source dereferences each of them.
-CONTRACT_STATUS = "BILLABLE"
-CONTRACT_REG_DOMAIN = "ionos.de"
-CONTRACT_RESOURCE_LIMITS = (
-    ("coresPerServer", 62), ("coresPerContract", 200), ("coresProvisioned", 0),
-    ("ramPerServer", 245760), ("ramPerContract", 1024000), ("ramProvisioned", 0),
-    ("hddLimitPerVolume", 4194304), ("hddLimitPerContract", 40960000), ("hddVolumeProvisioned", 0),
-    ("ssdLimitPerVolume", 4194304), ("ssdLimitPerContract", 40960000), ("ssdVolumeProvisioned", 0),
-    ("dasVolumeProvisioned", 0),
-    ("reservableIps", 50), ("reservedIpsOnContract", 50), ("reservedIpsInUse", 0),
-    ("k8sClusterLimitTotal", 50), ("k8sClustersProvisioned", 0),
-    ("nlbLimitTotal", 10), ("nlbProvisioned", 0),
-    ("natGatewayLimitTotal", 10), ("natGatewayProvisioned", 0),
-    ("securityGroupsPerVdc", 100), ("securityGroupsPerResource", 10), ("rulesPerSecurityGroup", 100),
-)
+CONTRACT_RESOURCE_LIMITS = {
+    "coresPerServer": 62, "coresPerContract": 200, "coresProvisioned": 0, "ramPerServer": 245760, "ramPerContract": 1024000,
+    "ramProvisioned": 0, "hddLimitPerVolume": 4194304, "hddLimitPerContract": 40960000, "hddVolumeProvisioned": 0,
+    "ssdLimitPerVolume": 4194304, "ssdLimitPerContract": 40960000, "ssdVolumeProvisioned": 0, "dasVolumeProvisioned": 0,
+    "reservableIps": 50, "reservedIpsOnContract": 50, "reservedIpsInUse": 0, "k8sClusterLimitTotal": 50,
+    "k8sClustersProvisioned": 0, "nlbLimitTotal": 10, "nlbProvisioned": 0, "natGatewayLimitTotal": 10,
+    "natGatewayProvisioned": 0, "securityGroupsPerVdc": 100, "securityGroupsPerResource": 10, "rulesPerSecurityGroup": 100,
+}
 
 # Error codes in the style of the real API (docs/emulator.md lists the public bodies), and each status's usual message.
 ERRORS = {
-    400: ("100", "Bad Request"), 401: ("315", "Unauthorized"), 404: ("309", "Resource does not exist"),
-    405: ("105", "Method Not Allowed"), 415: ("106", "Unsupported Media Type"), 422: ("200", "Unprocessable Entity"),
-    429: ("429", "Too Many Requests"), 500: ("301", "Oops! Something went very wrong. Please contact the administrator"),
-    502: ("502", "Bad Gateway"), 503: ("503", "Service Unavailable"),
+    400: ("100", "Bad Request"), 401: ("315", "Unauthorized"), 404: ("309", "Resource does not exist"), 405: ("105", "Method Not Allowed"),
+    415: ("106", "Unsupported Media Type"), 422: ("200", "Unprocessable Entity"), 429: ("429", "Too Many Requests"),
+    500: ("301", "Oops! Something went very wrong. Please contact the administrator"), 502: ("502", "Bad Gateway"),
+    503: ("503", "Service Unavailable"),
 }
 
 
 # -- Serialization ----------------------------------------------------------------------------------
-
-from json.encoder import encode_basestring_ascii as _encode_string  # the C one where there is one
 
 # Hrefs depend on the request's Host header, but unit texts are cached independently of it:
 # an href is written as BASE_MARK + path and the mark is replaced by the base URL once per
@@ -156,10 +146,8 @@ class ControlError(Exception):
 
 
 class Unit:
-    __slots__ = (
-        "id", "contract", "name", "email", "password_sha256", "etag", "created", "modified",
-        "created_by", "modified_by", "state", "pending", "busy_until", "deleting", "stale", "_cache",
-    )
+    __slots__ = ("id", "contract", "name", "email", "password_sha256", "etag", "created", "modified", "created_by", "modified_by",
+                 "state", "pending", "busy_until", "deleting", "stale", "_cache")
 
     def __init__(self, contract, name, email, password, user):
         self.id, self.contract, self.name, self.email = str(uuid.uuid4()), contract, name, email
@@ -184,8 +172,7 @@ class Unit:
         metadata = {"etag": self.etag, "createdDate": self.created, "createdBy": self.created_by,
                     "createdByUserId": user_id, "lastModifiedDate": self.modified, "lastModifiedBy": self.modified_by,
                     "lastModifiedByUserId": user_id, "state": self.state}
-        return {"id": self.id, "type": "backupunit", "href": Href("/backupunits/" + self.id), "metadata": metadata,
-                "properties": properties}
+        return dict(self.reference(), metadata=metadata, properties=properties)
 
     def reference(self):
         return {"id": self.id, "type": "backupunit", "href": Href("/backupunits/" + self.id)}
@@ -213,7 +200,6 @@ class Unit:
 
 
 _UNIT_TEMPLATES = {}
-_TEMPLATE_LOCK = threading.Lock()
 
 
 def _unit_template(pretty, level, with_email):
@@ -234,15 +220,12 @@ def _unit_template(pretty, level, with_email):
         text = render(sample.to_api(user_id), pretty, level).replace("%", "%%")
         for index, marker in enumerate(markers):
             text = text.replace(_encode_string(marker)[1:-1], "%%(f%d)s" % index)
-        with _TEMPLATE_LOCK:
-            template = _UNIT_TEMPLATES.setdefault(key, text)
+        template = _UNIT_TEMPLATES.setdefault(key, text)  # atomic: threads that built the same text agree
     return template
 
 
 def _sha256(password):
-    if password is None:
-        return None
-    return hashlib.sha256(password.encode("utf-8")).hexdigest()
+    return None if password is None else hashlib.sha256(password.encode("utf-8")).hexdigest()
 
 
 class AsyncRequest:
@@ -254,13 +237,8 @@ class AsyncRequest:
         self.status = self.message = None  # status: None while pending; then "DONE" or "FAILED"
         self.undo = undo            # previous (name, email, password_sha256) of an update
 
-    def current_status(self, now):
-        if self.status:
-            return self.status
-        return "RUNNING" if now >= self.start else "QUEUED"
-
     def status_object(self, now):
-        status = self.current_status(now)
+        status = self.status or ("RUNNING" if now >= self.start else "QUEUED")
         message = self.message if status == "FAILED" else REQUEST_MESSAGES[status]
         target = {"id": self.unit_id, "type": "backupunit", "href": Href("/backupunits/" + self.unit_id)}
         return {"id": self.id, "type": "request-status", "href": Href("/requests/" + self.id + "/status"),
@@ -298,14 +276,12 @@ def _validate_fault_action(action, where):
 class EmulatorState:
     """Everything the emulator knows. Every public method takes the one lock."""
 
-    def __init__(self, username, password, token, provisioning_delay=DEFAULT_PROVISIONING_DELAY,
-                 request_tracking=False, rate_limit=None, stale_single_get=False, contracts=DEFAULT_CONTRACTS):
+    def __init__(self, username, password, token, **config):
+        """config: the flags' changes to DEFAULT_CONFIG, checked as PATCH /_emulator/config checks them."""
         self.lock = threading.Lock()
         self.username, self.password, self.token = username, password, token
         self.user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "emulator-user:" + username))
-        self.startup_config = {"provisioning_delay": provisioning_delay, "request_tracking": request_tracking,
-                               "rate_limit": rate_limit, "fail_next_write": None, "chaos": None,
-                               "stale_single_get": stale_single_get, "contracts": list(contracts)}
+        self.startup_config = dict(DEFAULT_CONFIG, **validated_config(config))
         self._reset_locked()
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -323,10 +299,6 @@ class EmulatorState:
         self.sso_tokens = []   # every login token issued in an SSO URL, for the tests' secret scans
         self._reset_bucket()
 
-    def reset(self):
-        with self.lock:
-            self._reset_locked()
-
     def _reset_bucket(self):
         limit = self.config["rate_limit"]
         self.bucket_tokens = float(limit["burst"]) if limit else 0.0
@@ -341,16 +313,12 @@ class EmulatorState:
 
     def _finish(self, request):
         unit = self.unit_index.get(request.unit_id)
-        if request.fail_message is not None:
-            request.status = "FAILED"
-            request.message = request.fail_message
-        else:
-            request.status = "DONE"
+        request.status, request.message = ("DONE" if request.fail_message is None else "FAILED"), request.fail_message
         if unit is None:
             return
         unit.pending -= 1
         if request.status == "DONE" and request.method == "DELETE":
-            self._remove_unit(unit)
+            del self.unit_index[unit.id], self.units[unit.contract][unit.id]
             return
         if request.status == "FAILED":
             if request.method == "DELETE":
@@ -360,12 +328,6 @@ class EmulatorState:
         if unit.pending == 0:
             unit.state = "FAILED" if request.status == "FAILED" else "AVAILABLE"
         unit.changed()
-
-    def _remove_unit(self, unit):
-        self.unit_index.pop(unit.id, None)
-        contract_units = self.units.get(unit.contract)
-        if contract_units is not None:
-            contract_units.pop(unit.id, None)
 
     def _enqueue(self, method, unit, fail_message, undo, now):
         delay = float(self.config["provisioning_delay"])
@@ -384,9 +346,7 @@ class EmulatorState:
         return request
 
     def _take_fail_message(self):
-        message = self.config["fail_next_write"]
-        if message is not None:
-            self.config["fail_next_write"] = None
+        message, self.config["fail_next_write"] = self.config["fail_next_write"], None
         return message
 
     # -- rate limit, faults, chaos, log -----------------------------------------------------------
@@ -407,25 +367,20 @@ class EmulatorState:
                 self.bucket_tokens -= 1.0
             else:
                 retry_after = max(1, int(math.ceil((1.0 - self.bucket_tokens) / per_second)))
-            headers = {
-                "X-RateLimit-Remaining": int(self.bucket_tokens),
-                "X-RateLimit-Limit": limit["per_minute"],
-                "X-RateLimit-Burst": limit["burst"],
-            }
+            headers = {"X-RateLimit-Remaining": int(self.bucket_tokens), "X-RateLimit-Limit": limit["per_minute"],
+                       "X-RateLimit-Burst": limit["burst"]}
             return headers, retry_after
 
     def pick_fault(self, method, path):
         """The fault action for this request, from the rules first, then chaos; or None."""
         with self.lock:
             for rule in self.faults:
-                if rule["method"] not in ("*", method):
-                    continue
-                if not rule["_regex"].search(path):
+                if rule["method"] not in ("*", method) or not re.search(rule["path"], path):  # re caches the pattern
                     continue
                 rule["count"] -= 1
                 if rule["count"] <= 0:
                     self.faults.remove(rule)
-                return {k: v for k, v in rule.items() if k not in ("_regex", "method", "path", "count")}
+                return {k: v for k, v in rule.items() if k not in ("method", "path", "count")}
             chaos = self.config["chaos"]
             if chaos:
                 if self.chaos_rng is None:
@@ -436,16 +391,7 @@ class EmulatorState:
 
     def record(self, method, path, query, status, contract):
         with self.lock:
-            self.log.append({"method": method, "path": path, "query": query, "status": status,
-                             "contract": contract})
-
-    def get_log(self):
-        with self.lock:
-            return list(self.log)
-
-    def clear_log(self):
-        with self.lock:
-            self.log = []
+            self.log.append({"method": method, "path": path, "query": query, "status": status, "contract": contract})
 
     def add_fault(self, rule):
         _check(isinstance(rule, dict), "a fault rule must be an object")
@@ -453,34 +399,18 @@ class EmulatorState:
         _check(isinstance(method, str) and method, "method must be an HTTP method or '*'")
         _check(isinstance(path, str), "path must be a regular expression")
         try:
-            regex = re.compile(path)
+            re.compile(path)
         except re.error as exc:
             raise ControlError("path is not a valid regular expression: %s" % exc)
         _check(_is_int(count, 1), "count must be a positive integer")
         action = _validate_fault_action({k: v for k, v in rule.items() if k not in ("method", "path", "count")}, "fault")
-        stored = dict(action, method=method.upper(), path=path, count=count, _regex=regex)
+        stored = dict(action, method=method.upper(), path=path, count=count)
         with self.lock:
             self.faults.append(stored)
-        return {k: v for k, v in stored.items() if k != "_regex"}
-
-    def list_faults(self):
-        with self.lock:
-            return [{k: v for k, v in rule.items() if k != "_regex"} for rule in self.faults]
-
-    def clear_faults(self):
-        with self.lock:
-            self.faults = []
-
-    def get_config(self):
-        with self.lock:
-            return json.loads(json.dumps(self.config))
+        return dict(stored)
 
     def patch_config(self, changes):
-        _check(isinstance(changes, dict), "the configuration must be an object")
-        clean = {}
-        for key, value in changes.items():
-            _check(key in CONFIG_VALIDATORS, "unknown configuration key %r" % key)
-            clean[key] = CONFIG_VALIDATORS[key](value)
+        clean = validated_config(changes)
         with self.lock:
             self.config.update(clean)
             if "rate_limit" in clean:
@@ -492,10 +422,34 @@ class EmulatorState:
                     unit.stale = False
             return json.loads(json.dumps(self.config))
 
-    def all_units(self):
+    def control(self, method, sub, read_body):
+        """The answer of a control API call (docs/emulator.md, "Control API"); read_body() parses its JSON body."""
+        if sub not in CONTROL_ROUTES:
+            raise ApiError(404, "unknown control path %s" % (CONTROL_PREFIX + sub))
+        if method not in CONTROL_ROUTES[sub]:
+            raise ApiError(405, "allowed: %s" % ", ".join(CONTROL_ROUTES[sub]))
+        if (method, sub) == ("POST", "/faults"):
+            return {"fault": self.add_fault(read_body())}
+        if method == "PATCH":
+            return self.patch_config(read_body())
         with self.lock:
             self._advance(time.monotonic())
-            return [unit.control_view() for unit in self.unit_index.values()]
+            if sub == "/reset":
+                self._reset_locked()
+                return {"reset": True}
+            if sub == "/log":
+                if method == "DELETE":
+                    self.log = []
+                return {"requests": list(self.log)}
+            if sub == "/faults":
+                if method == "DELETE":
+                    self.faults = []
+                return {"faults": [dict(rule) for rule in self.faults]}
+            if sub == "/config":
+                return json.loads(json.dumps(self.config))
+            if sub == "/sso-tokens":
+                return {"tokens": list(self.sso_tokens)}
+            return {"units": [unit.control_view() for unit in self.unit_index.values()]}
 
     # -- the API ----------------------------------------------------------------------------------
 
@@ -508,22 +462,12 @@ class EmulatorState:
             raise ApiError(404, "Resource does not exist")
         return unit
 
-    def _name_taken(self, contract, name, except_id=None):
-        for unit in self._contract_units(contract).values():
-            if unit.name == name and unit.id != except_id:
-                return True
-        return False
-
     def list_units(self, contract, full, pretty):
         """The collection text (with base marks) at depth 0 (references) or >= 1 (full)."""
         with self.lock:
             self._advance(time.monotonic())
-            units = list(self._contract_units(contract).values())
-            user_id = self.user_id
-            if pretty:
-                item_texts = [unit.text(full, True, 1, user_id) for unit in units]
-            else:
-                item_texts = [unit.text(full, False, 0, user_id) for unit in units]
+            level = 1 if pretty else 0  # pretty items are indented one level, inside the collection
+            item_texts = [unit.text(full, pretty, level, self.user_id) for unit in self._contract_units(contract).values()]
         href = _scalar(Href("/backupunits"))
         if pretty:
             items = "[ " + ", ".join(item_texts) + " ]" if item_texts else "[ ]"
@@ -561,7 +505,7 @@ class EmulatorState:
         with self.lock:
             now = time.monotonic()
             self._advance(now)
-            if self._name_taken(contract, name):
+            if any(unit.name == name for unit in self._contract_units(contract).values()):
                 raise ApiError(422, "[VDC-21-1] A backup unit with the name '%s' already exists" % name)
             unit = Unit(contract, name, properties.get("email"), properties.get("password"), self.username)
             self._contract_units(contract)[unit.id] = unit
@@ -622,13 +566,8 @@ def contracts_body(contract, owner):
     """GET /contracts: a collection holding the request's contract only, the one X-Contract-Number
     selects or, without the header, the user's default. Items are whole at every depth (a contract
     has no id or href to refer to it by)."""
-    properties = {
-        "contractNumber": contract,
-        "owner": owner,
-        "status": CONTRACT_STATUS,
-        "regDomain": CONTRACT_REG_DOMAIN,
-        "resourceLimits": dict(CONTRACT_RESOURCE_LIMITS),
-    }
+    properties = {"contractNumber": contract, "owner": owner, "status": "BILLABLE", "regDomain": "ionos.de",
+                  "resourceLimits": CONTRACT_RESOURCE_LIMITS}
     return {"id": "contracts", "type": "collection", "href": Href("/contracts"),
             "items": [{"type": "contract", "properties": properties}]}
 
@@ -636,12 +575,13 @@ def contracts_body(contract, owner):
 def _validate_rate_limit(value):
     if value is None:
         return None
-    _check(isinstance(value, dict), "rate_limit must be {\"per_minute\": N, \"burst\": N} or null")
+    _check(isinstance(value, dict) and set(value) <= {"per_minute", "burst"},
+           "rate_limit must be {\"per_minute\": N, \"burst\": N} or null")
     per_minute = value.get("per_minute")
+    burst = per_minute if value.get("burst") is None else value["burst"]  # no burst: the per-minute rate
     _check(_is_int(per_minute, 1), "rate_limit.per_minute must be a positive integer")
-    _check(_is_int(value.get("burst", per_minute), 1), "rate_limit.burst must be a positive integer")
-    _check(set(value) <= {"per_minute", "burst"}, "rate_limit: unknown keys %s" % ", ".join(sorted(set(value) - {"per_minute", "burst"})))
-    return {"per_minute": per_minute, "burst": value.get("burst", per_minute)}
+    _check(_is_int(burst, 1), "rate_limit.burst must be a positive integer")
+    return {"per_minute": per_minute, "burst": burst}
 
 
 def _validate_chaos(value):
@@ -656,24 +596,34 @@ def _validate_chaos(value):
     return {"rate": float(rate), "actions": actions, "seed": seed}
 
 
-def _validated(valid, message, convert=lambda value: value):
+def _validated(valid, message):
     def validate(value):
         _check(valid(value), message)
-        return convert(value)
+        return value
     return validate
 
 
-# PATCH /_emulator/config: each key's validator returns the value to store, or raises ControlError.
+# Each config key's validator returns the value to store, or raises ControlError.
 CONFIG_VALIDATORS = {
-    "provisioning_delay": _validated(_is_number, "provisioning_delay must be a non-negative number", float),
+    "provisioning_delay": _validated(_is_number, "provisioning_delay must be a non-negative number"),
     "request_tracking": _validated(lambda v: isinstance(v, bool), "request_tracking must be true or false"),
     "stale_single_get": _validated(lambda v: isinstance(v, bool), "stale_single_get must be true or false"),
     "fail_next_write": _validated(lambda v: v is None or isinstance(v, str), "fail_next_write must be a message or null"),
     "contracts": _validated(lambda v: isinstance(v, list) and v and all(_is_int(n, 1) for n in v),
-                            "contracts must be a non-empty list of positive integers (the first is the default)", list),
+                            "contracts must be a non-empty list of positive integers (the first is the default)"),
     "rate_limit": _validate_rate_limit,
     "chaos": _validate_chaos,
 }
+CONTROL_ROUTES = {"/reset": ("POST",), "/log": ("GET", "DELETE"), "/faults": ("GET", "POST", "DELETE"),
+                  "/config": ("GET", "PATCH"), "/units": ("GET",), "/sso-tokens": ("GET",)}
+
+
+def validated_config(changes):
+    """Changes to the config (PATCH /_emulator/config, or the flags at start-up), checked; raises ControlError."""
+    _check(isinstance(changes, dict), "the configuration must be an object")
+    for key in changes:
+        _check(key in CONFIG_VALIDATORS, "unknown configuration key %r" % key)
+    return {key: CONFIG_VALIDATORS[key](value) for key, value in changes.items()}
 
 
 def _unit_properties(body, wrapped):
@@ -689,8 +639,7 @@ def _unit_properties(body, wrapped):
         if key not in UNIT_PROPERTY_NAMES:
             raise ApiError(422, "[%s.%s] Attribute is not allowed" % (prefix, key))
         if not isinstance(value, str):
-            raise ApiError(422, "[%s.%s] Invalid type. Expected: string, given: %s"
-                           % (prefix, key, _json_type(value)))
+            raise ApiError(422, "[%s.%s] Invalid type. Expected: string, given: %s" % (prefix, key, JSON_TYPES[type(value)]))
     if "name" in properties and not properties["name"].strip():
         raise ApiError(422, "[%s.name] Attribute must not be empty" % prefix)
     if "password" in properties and not properties["password"]:
@@ -698,17 +647,16 @@ def _unit_properties(body, wrapped):
     return properties
 
 
-def _json_type(value):
-    if value is None or isinstance(value, bool):
-        return "null" if value is None else "boolean"
-    return {int: "number", float: "number", list: "array", dict: "object"}.get(type(value), "string")
-
-
 # -- HTTP -------------------------------------------------------------------------------------------
 
-UNIT_PATH = re.compile(r"^/backupunits/([^/]+)$")
-SSO_PATH = re.compile(r"^/backupunits/([^/]+)/ssourl$")
-REQUEST_STATUS_PATH = re.compile(r"^/requests/([^/]+)/status$")
+# The emulated paths below the API prefix, each with its methods (another one is answered 405 with Allow).
+ROUTES = (
+    (re.compile(r"^/backupunits$"), ("GET", "POST")),
+    (re.compile(r"^/backupunits/([^/]+)$"), ("GET", "PUT", "PATCH", "DELETE")),
+    (re.compile(r"^/backupunits/([^/]+)/ssourl$"), ("GET",)),
+    (re.compile(r"^/contracts$"), ("GET",)),
+    (re.compile(r"^/requests/([^/]+)/status$"), ("GET",)),
+)
 
 
 class DropConnection(Exception):
@@ -742,7 +690,7 @@ class Handler(BaseHTTPRequestHandler):
     def handle(self):
         try:
             super().handle()
-        except (ConnectionError, socket.timeout, ssl.SSLError, OSError):
+        except OSError:
             # A client that disconnects (or a TLS client that gives up) is not our problem.
             self.close_connection = True
 
@@ -767,16 +715,16 @@ class Handler(BaseHTTPRequestHandler):
             host = ("[%s]" % host_ip if ":" in host_ip else host_ip) + ":%d" % port
         return "%s://%s%s" % (self.server.scheme, host, API_PREFIX)
 
-    def send(self, response, base=None):
+    def send(self, response):
+        body = response.body or b""  # no body (a DELETE's 202): no Content-Type either
         self.send_response(response.status)
-        body = response.body
-        if body is not None:
+        if body:
             self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body) if body is not None else 0))
+        self.send_header("Content-Length", str(len(body)))
         for name, value in response.headers.items():
             self.send_header(name, str(value))
         self.end_headers()
-        if body is not None and self.command != "HEAD":
+        if self.command != "HEAD":
             self.wfile.write(body)
 
     def dispatch(self):
@@ -796,8 +744,7 @@ class Handler(BaseHTTPRequestHandler):
             elif path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
                 self.handle_control(path[len(CONTROL_PREFIX):])
             else:
-                body = error_body(404, "Resource does not exist", True)
-                self.send(Response(404, body))
+                self.send(Response(404, error_body(404, "Resource does not exist", True)))
         except DropConnection:
             self.close_connection = True
         except (ConnectionError, socket.timeout, ssl.SSLError):
@@ -819,8 +766,7 @@ class Handler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         contract_header = (self.headers.get("X-Contract-Number") or "").strip()
         contracts = self.state.config["contracts"]
-        contract = contracts[0]  # no header: the user's (first) contract, the same units as its number
-        contract_error = None
+        contract, contract_error = contracts[0], None  # no header: the user's (first) contract, the same units as its number
         if contract_header:
             try:
                 contract = int(contract_header)
@@ -839,33 +785,25 @@ class Handler(BaseHTTPRequestHandler):
             self.state.record(method, path, query, status, contract)
 
         try:
-            fault = self.state.pick_fault(method, path)
-            drop_after = False
-            if fault is not None:
-                kind = fault["action"]
-                if kind == "drop":
-                    record(None)
-                    raise DropConnection()
-                if kind == "delay":
-                    time.sleep(float(fault["seconds"]))
-                if kind == "apply_then_drop":
-                    drop_after = True
-            rate_headers, retry_after = self.state.rate_check()
-            if fault is not None and fault["action"] == "status":
-                fault_status = fault["status"]
-                headers = dict(rate_headers)
-                if fault_status == 429:
+            fault = self.state.pick_fault(method, path) or {"action": None}
+            if fault["action"] == "drop":
+                record(None)
+                raise DropConnection()
+            if fault["action"] == "delay":
+                time.sleep(float(fault["seconds"]))
+            headers, retry_after = self.state.rate_check()
+            if fault["action"] == "status":
+                if fault["status"] == 429:
                     headers["Retry-After"] = fault.get("retry_after", 1)
-                response = Response(fault_status, error_body(fault_status, fault.get("message"), True), headers)
+                response = Response(fault["status"], error_body(fault["status"], fault.get("message"), True), headers)
             elif retry_after is not None:
-                headers = dict(rate_headers)
                 headers["Retry-After"] = retry_after
                 response = Response(429, error_body(429, "Too many requests, retry after %d s" % retry_after,
                                                     _pretty_of(query)), headers)
             else:
                 response = self.api_response(method, path[len(API_PREFIX):], query, contract, contract_error, base)
-                response.headers.update(rate_headers)
-            if drop_after:
+                response.headers.update(headers)
+            if fault["action"] == "apply_then_drop":
                 record(None)
                 raise DropConnection()
             record(response.status)
@@ -882,15 +820,13 @@ class Handler(BaseHTTPRequestHandler):
             pretty = parse_pretty(query)
             if contract_error:
                 raise ApiError(*contract_error)
-            if path.endswith("/") and len(path) > 1:
-                path = path.rstrip("/")
-            return self.route(method, path, query, contract, pretty, base)
+            return self.route(method, path.rstrip("/"), query, contract, pretty, base)
         except ApiError as exc:
             return Response(exc.status, error_body(exc.status, exc.message, pretty), exc.headers)
 
     def authorized(self):
         header = self.headers.get("Authorization") or ""
-        scheme, space, value = header.strip().partition(" ")
+        scheme, _space, value = header.strip().partition(" ")
         value = value.strip()
         if scheme.lower() == "basic":
             try:
@@ -905,67 +841,39 @@ class Handler(BaseHTTPRequestHandler):
         return False
 
     def route(self, method, path, query, contract, pretty, base):
-        if path == "/backupunits":
-            allowed = ("GET", "POST")
-            if method == "GET":
-                depth = parse_depth(query)
-                text = self.state.list_units(contract, depth >= 1, pretty)
-                return Response(200, finish(text, base))
-            if method == "POST":
-                parse_depth(query)
-                body = self.json_body()
-                unit, request_id, etag = self.state.create_unit(contract, body)
-                return self.accepted(unit, request_id, etag, pretty, base, query)
-            raise self.not_allowed(allowed)
-        match = UNIT_PATH.match(path)
-        if match:
-            unit_id = match.group(1)
-            allowed = ("GET", "PUT", "PATCH", "DELETE")
-            if method == "GET":
-                parse_depth(query)
-                text, etag = self.state.get_unit(contract, unit_id, pretty)
-                headers = {} if "depth" in query else {"ETag": '"%s"' % etag}
-                return Response(200, finish(text, base), headers)
-            if method in ("PUT", "PATCH"):
-                parse_depth(query)
-                body = self.json_body()
-                unit, request_id, etag = self.state.update_unit(contract, unit_id, body, method)
-                return self.accepted(unit, request_id, etag, pretty, base, query)
-            if method == "DELETE":
-                parse_depth(query)
-                request_id = self.state.delete_unit(contract, unit_id)
-                return Response(202, None, {"Location": "%s/requests/%s/status" % (base, request_id)})
-            raise self.not_allowed(allowed)
-        match = SSO_PATH.match(path)
-        if match:
-            if method != "GET":
-                raise self.not_allowed(("GET",))
-            sso_url = self.state.sso_url(contract, match.group(1))
-            return Response(200, finish(render({"ssoUrl": sso_url}, pretty), base))
+        for pattern, allowed in ROUTES:
+            match = pattern.match(path)
+            if match:
+                break
+        else:
+            raise ApiError(404, "Resource does not exist")
+        if method not in allowed:
+            raise ApiError(405, "Method Not Allowed", {"Allow": ", ".join(allowed)})
+        state, ident = self.state, match.group(1) if pattern.groups else None
+        if path.endswith("/ssourl"):  # the one operation without a depth parameter
+            return Response(200, finish(render({"ssoUrl": state.sso_url(contract, ident)}, pretty), base))
+        depth = parse_depth(query)
         if path == "/contracts":
-            if method != "GET":
-                raise self.not_allowed(("GET",))
-            parse_depth(query)
-            return Response(200, finish(render(contracts_body(contract, self.state.username), pretty), base))
-        match = REQUEST_STATUS_PATH.match(path)
-        if match:
-            if method != "GET":
-                raise self.not_allowed(("GET",))
-            parse_depth(query)
-            data, etag = self.state.request_status(match.group(1))
-            headers = {} if "depth" in query else {"ETag": '"%s"' % etag}
-            return Response(200, finish(render(data, pretty), base), headers)
-        raise ApiError(404, "Resource does not exist")
-
-    def accepted(self, unit, request_id, etag, pretty, base, query):
-        headers = {"Location": "%s/requests/%s/status" % (base, request_id)}
-        if "depth" not in query:
+            return Response(200, finish(render(contracts_body(contract, state.username), pretty), base))
+        if path == "/backupunits" and method == "GET":
+            return Response(200, finish(state.list_units(contract, depth >= 1, pretty), base))
+        if method == "DELETE":
+            return Response(202, None, {"Location": "%s/requests/%s/status" % (base, state.delete_unit(contract, ident))})
+        headers, status = {}, 200
+        if path.startswith("/requests/"):
+            data, etag = state.request_status(ident)
+            text = render(data, pretty)
+        elif method == "GET":
+            text, etag = state.get_unit(contract, ident, pretty)
+        else:
+            if method == "POST":
+                unit, request_id, etag = state.create_unit(contract, self.json_body())
+            else:
+                unit, request_id, etag = state.update_unit(contract, ident, self.json_body(), method)
+            text, status, headers = render(unit, pretty), 202, {"Location": "%s/requests/%s/status" % (base, request_id)}
+        if "depth" not in query:  # single objects carry their etag, unless depth is given
             headers["ETag"] = '"%s"' % etag
-        return Response(202, finish(render(unit, pretty), base), headers)
-
-    @staticmethod
-    def not_allowed(allowed):
-        return ApiError(405, "Method Not Allowed", {"Allow": ", ".join(allowed)})
+        return Response(status, finish(text, base), headers)
 
     def json_body(self):
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -980,10 +888,8 @@ class Handler(BaseHTTPRequestHandler):
     # -- the control API ------------------------------------------------------------------------
 
     def handle_control(self, sub):
-        method = self.command
         try:
-            result = self.control(method, sub.rstrip("/") or "/")
-            status = 200
+            result, status = self.state.control(self.command, sub.rstrip("/") or "/", self.control_json), 200
         except ControlError as exc:
             result, status = {"error": str(exc)}, 400
         except ApiError as exc:
@@ -991,62 +897,16 @@ class Handler(BaseHTTPRequestHandler):
         self.send(Response(status, json.dumps(result).encode("utf-8")))
 
     def control_json(self):
-        raw = self.body
-        if not raw:
-            return {}
         try:
-            return json.loads(raw.decode("utf-8"))
+            return json.loads(self.body.decode("utf-8")) if self.body else {}
         except (ValueError, UnicodeError):
             raise ControlError("the body must be JSON")
 
-    def control(self, method, sub):
-        state = self.state
-        routes = {
-            "/reset": ("POST",),
-            "/log": ("GET", "DELETE"),
-            "/faults": ("GET", "POST", "DELETE"),
-            "/config": ("GET", "PATCH"),
-            "/units": ("GET",),
-            "/sso-tokens": ("GET",),
-        }
-        if sub not in routes:
-            raise ApiError(404, "unknown control path %s" % (CONTROL_PREFIX + sub))
-        if method not in routes[sub]:
-            raise ApiError(405, "allowed: %s" % ", ".join(routes[sub]))
-        if sub == "/reset":
-            state.reset()
-            return {"reset": True}
-        if sub == "/log":
-            if method == "GET":
-                return {"requests": state.get_log()}
-            state.clear_log()
-            return {"requests": []}
-        if sub == "/faults":
-            if method == "GET":
-                return {"faults": state.list_faults()}
-            if method == "POST":
-                return {"fault": state.add_fault(self.control_json())}
-            state.clear_faults()
-            return {"faults": []}
-        if sub == "/config":
-            if method == "GET":
-                return state.get_config()
-            return state.patch_config(self.control_json())
-        if sub == "/sso-tokens":
-            with state.lock:
-                return {"tokens": list(state.sso_tokens)}
-        return {"units": state.all_units()}
-
 
 def parse_pretty(query):
-    value = query.get("pretty")
-    if value is None:
-        return True
-    lowered = value.strip().lower()
-    if lowered == "true":
-        return True
-    if lowered == "false":
-        return False
+    value = query.get("pretty", "true")
+    if value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
     raise ApiError(400, "[(root).pretty] Invalid value '%s'. Expected: true or false" % value)
 
 
@@ -1058,9 +918,7 @@ def _pretty_of(query):
 
 
 def parse_depth(query):
-    value = query.get("depth")
-    if value is None:
-        return 0
+    value = query.get("depth", "0")
     try:
         depth = int(value.strip())
     except ValueError:
@@ -1071,12 +929,8 @@ def parse_depth(query):
 
 
 def error_body(status, message, pretty):
-    envelope = {
-        "httpStatus": status,
-        "messages": [{"errorCode": ERRORS.get(status, (str(status),))[0],
-                      "message": message or ERRORS.get(status, ("", "Error"))[1]}],
-    }
-    return render(envelope, pretty).encode("utf-8")
+    code, usual_message = ERRORS.get(status, (str(status), "Error"))
+    return render({"httpStatus": status, "messages": [{"errorCode": code, "message": message or usual_message}]}, pretty).encode("utf-8")
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -1087,9 +941,7 @@ class EmulatorServer(ThreadingHTTPServer):
     def __init__(self, address, state, verbose, ssl_context=None):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        self.state = state
-        self.verbose = verbose
-        self.ssl_context = ssl_context
+        self.state, self.verbose, self.ssl_context = state, verbose, ssl_context
         self.scheme = "https" if ssl_context else "http"
         super().__init__(address, Handler)
 
@@ -1105,24 +957,18 @@ class EmulatorServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def _contract_list(text):
-    try:
-        numbers = [int(part) for part in text.split(",")]
-    except ValueError:
-        numbers = []
-    if not numbers or any(n < 1 for n in numbers):
-        raise argparse.ArgumentTypeError("expected positive integers separated by commas, got %r" % text)
-    return numbers
+def integer_list(text):
+    return [int(part) for part in text.split(",")]
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description="IONOS Cloud API v6 backup-unit emulator (see docs/emulator.md)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default)")
-    parser.add_argument("--username", default=DEFAULT_USERNAME, help="Basic auth user (default %(default)s)")
-    parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Basic auth password (default %(default)s)")
-    parser.add_argument("--token", default=DEFAULT_TOKEN, help="Bearer token (default %(default)s)")
-    parser.add_argument("--provisioning-delay", type=float, default=DEFAULT_PROVISIONING_DELAY,
+    parser.add_argument("--username", default="emulator-user", help="Basic auth user (default %(default)s)")
+    parser.add_argument("--password", default="emulator-password", help="Basic auth password (default %(default)s)")
+    parser.add_argument("--token", default="emulator-token", help="Bearer token (default %(default)s)")
+    parser.add_argument("--provisioning-delay", type=float, default=DEFAULT_CONFIG["provisioning_delay"],
                         help="seconds a write keeps its unit BUSY; 0 (default) finishes it before the answer")
     parser.add_argument("--request-tracking", dest="request_tracking", action="store_true", default=False,
                         help="track requests on /requests/... (QUEUED, RUNNING, DONE), as the 2023 document says")
@@ -1131,9 +977,9 @@ def parse_args(argv):
     parser.add_argument("--stale-single-get", dest="stale_single_get", action="store_true", default=False,
                         help="after a write, GET /backupunits/{id} answers BUSY without properties (Terraform #641)")
     parser.add_argument("--no-stale-single-get", dest="stale_single_get", action="store_false")
-    parser.add_argument("--contracts", type=_contract_list, default=list(DEFAULT_CONTRACTS), metavar="N[,N...]",
+    parser.add_argument("--contracts", type=integer_list, default=DEFAULT_CONFIG["contracts"], metavar="N[,N...]",
                         help="the user's contract numbers; the first is the default (default %s)"
-                        % ",".join(map(str, DEFAULT_CONTRACTS)))
+                        % ",".join(map(str, DEFAULT_CONFIG["contracts"])))
     parser.add_argument("--rate-limit", type=int, default=None, metavar="PER_MINUTE",
                         help="allow this many requests per minute on average (default: unlimited)")
     parser.add_argument("--rate-burst", type=int, default=None, metavar="N",
@@ -1143,29 +989,29 @@ def parse_args(argv):
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     parser.add_argument("--no-verbose", dest="verbose", action="store_false")
     args = parser.parse_args(argv)
-    for wrong, message in ((args.provisioning_delay < 0, "--provisioning-delay must not be negative"),
-                           (args.rate_limit is not None and args.rate_limit < 1, "--rate-limit must be a positive integer"),
-                           (args.rate_burst is not None and args.rate_burst < 1, "--rate-burst must be a positive integer"),
-                           (args.rate_burst is not None and args.rate_limit is None, "--rate-burst needs --rate-limit"),
-                           (bool(args.tls_cert) != bool(args.tls_key), "--tls-cert and --tls-key go together")):
-        if wrong:
-            parser.error(message)
+    if args.rate_burst is not None and args.rate_limit is None:
+        parser.error("--rate-burst needs --rate-limit")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
     return args
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    rate_limit = None
-    if args.rate_limit is not None:
-        rate_limit = {"per_minute": args.rate_limit, "burst": args.rate_burst or args.rate_limit}
-    state = EmulatorState(args.username, args.password, args.token, args.provisioning_delay,
-                          args.request_tracking, rate_limit, args.stale_single_get, args.contracts)
+    rate_limit = None if args.rate_limit is None else {"per_minute": args.rate_limit, "burst": args.rate_burst}
+    try:  # the flags' values are checked as the control API checks its config
+        state = EmulatorState(args.username, args.password, args.token, provisioning_delay=args.provisioning_delay,
+                              request_tracking=args.request_tracking, stale_single_get=args.stale_single_get,
+                              contracts=args.contracts, rate_limit=rate_limit)
+    except ControlError as exc:
+        sys.stderr.write("emulator: bad flag value: %s\n" % exc)
+        return 2
     ssl_context = None
     if args.tls_cert:
         ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         try:
             ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
-        except (OSError, ssl.SSLError) as exc:
+        except OSError as exc:  # ssl.SSLError too
             sys.stderr.write("emulator: cannot load the TLS certificate or key: %s\n" % exc)
             return 2
     try:
@@ -1175,23 +1021,12 @@ def main(argv=None):
         return 2
 
     stop = threading.Event()
-
-    def request_stop(_signum, _frame):
-        stop.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-    thread.start()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: stop.set())
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
     host, port = server.server_address[:2]
-    if host in ("0.0.0.0", ""):
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "::1"
-    if ":" in host:
-        host = "[%s]" % host
-    sys.stdout.write("%s://%s:%d%s\n" % (server.scheme, host, port, API_PREFIX))
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)  # an address a client can reach
+    sys.stdout.write("%s://%s:%d%s\n" % (server.scheme, "[%s]" % host if ":" in host else host, port, API_PREFIX))
     sys.stdout.flush()
     while not stop.wait(0.5):
         pass

@@ -9,6 +9,7 @@ import base64
 import json
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -159,8 +160,7 @@ def test_contract_number_partitions_units_and_no_header_is_the_first_contract(em
 
 @pytest.mark.parametrize("headers,auth,expected", [
     ({}, "basic", 31000001),                                      # no header: the default (first) contract
-    ({"X-Contract-Number": "31000002"}, "token", 31000002),
-    ({}, None, 401), ({"X-Contract-Number": "12345"}, "basic", 403),
+    ({"X-Contract-Number": "31000002"}, "token", 31000002), ({}, None, 401), ({"X-Contract-Number": "12345"}, "basic", 403),
 ])
 def test_contracts_holds_the_contract_of_the_request(emu, headers, auth, expected):
     emu.configure(contracts=[31000001, 31000002])
@@ -168,13 +168,10 @@ def test_contracts_holds_the_contract_of_the_request(emu, headers, auth, expecte
     if status != 200:
         assert (status, body["httpStatus"]) == (expected, expected)
         return
-    items = body.pop("items")
-    assert body == {"id": "contracts", "type": "collection", "href": emu.url + "/contracts"}
-    assert [(item["type"], set(item)) for item in items] == [("contract", {"type", "properties"})]
-    properties = items[0]["properties"]
-    assert (properties["contractNumber"], properties["owner"], properties["status"], properties["regDomain"]) == (
-        expected, emu.username, "BILLABLE", "ionos.de")
-    assert len(properties["resourceLimits"]) == 25 and all(isinstance(v, int) and not isinstance(v, bool) for v in properties["resourceLimits"].values())
+    limits = body["items"][0]["properties"].pop("resourceLimits")
+    assert body == {"id": "contracts", "type": "collection", "href": emu.url + "/contracts", "items": [{"type": "contract", "properties": {
+        "contractNumber": expected, "owner": emu.username, "status": "BILLABLE", "regDomain": "ionos.de"}}]}
+    assert len(limits) == 25 and all(isinstance(v, int) and not isinstance(v, bool) for v in limits.values())
 
 
 def test_stale_single_get_answers_busy_without_properties_after_writes_while_the_list_is_right(emu):
@@ -216,28 +213,24 @@ def test_401_with_error_code_315_for_wrong_credentials(emu, authorization):
         401, {"httpStatus": 401, "messages": [{"errorCode": "315", "message": "Unauthorized"}]})
 
 
-@pytest.mark.parametrize("method,body,status,message", [
-    ("POST", {"properties": {"email": "a@example.com"}}, 422, "name"),
-    ("POST", {"properties": {"name": ""}}, 422, "name"),
-    ("POST", {"properties": {"name": "x", "email": ["a"]}}, 422, "Expected: string"),
-    ("POST", {"properties": {"name": "x", "password": None}}, 422, "password"),
-    ("POST", {"properties": {"name": "x", "colour": "red"}}, 422, "colour"),
-    ("POST", {"name": "x"}, 422, "properties"),
-    ("POST", [], 422, "object"),
-    ("POST", {"properties": {"name": "fixed-name"}}, 422, "already exists"),
-    ("PUT", {"properties": {"name": "other"}}, 422, "cannot be changed"),
-    ("PATCH", {"name": "other"}, 422, "cannot be changed"),
-    ("PUT", {"name": "fixed-name"}, 422, "properties"),                 # PUT needs the wrapper
-    ("PATCH", {"properties": {"email": "a@b.c"}}, 422, "properties"),   # PATCH must not have it
-    ("PATCH?depth=-1", {"email": "a@b.c"}, 422, "depth"),
-    ("PATCH", b"name=x", 415, "application/json"),
+@pytest.mark.parametrize("method,body,message", [  # each answered 422
+    ("POST", {"properties": {"email": "a@example.com"}}, "name"), ("POST", {"properties": {"name": ""}}, "name"),
+    ("POST", {"properties": {"name": "x", "email": ["a"]}}, "Expected: string"),
+    ("POST", {"properties": {"name": "x", "password": None}}, "password"),
+    ("POST", {"properties": {"name": "x", "colour": "red"}}, "colour"),
+    ("POST", {"name": "x"}, "properties"), ("POST", [], "object"),
+    ("POST", {"properties": {"name": "fixed-name"}}, "already exists"),
+    ("PUT", {"properties": {"name": "other"}}, "cannot be changed"),
+    ("PUT", {"name": "fixed-name"}, "properties"),                 # PUT needs the wrapper
+    ("PATCH", {"properties": {"email": "a@b.c"}}, "properties"),   # PATCH must not have it
+    ("PATCH?depth=-1", {"email": "a@b.c"}, "depth"),
 ])
-def test_invalid_writes_are_refused_and_change_nothing(emu, method, body, status, message):
+def test_invalid_writes_are_refused_and_change_nothing(emu, method, body, message):
     unit = emu.create_unit("fixed-name", email="a@example.com")[0]
     method, _sep, query = method.partition("?")
     path = ("/backupunits" if method == "POST" else "/backupunits/" + unit["id"]) + ("?" + query if query else "")
-    answer = emu.api(method, path, body, headers={"Content-Type": "text/plain"} if isinstance(body, bytes) else None)
-    assert (answer[0], answer[2]["httpStatus"]) == (status, status) and message in answer[2]["messages"][0]["message"]
+    answer = emu.api(method, path, body)
+    assert (answer[0], answer[2]["httpStatus"]) == (422, 422) and message in answer[2]["messages"][0]["message"]
     assert [(u["name"], u["email"]) for u in emu.units()] == [("fixed-name", "a@example.com")]
     body = json.dumps({"properties": {"name": "Fixed-Name"}})  # names are exact; a charset is accepted
     assert emu.api("POST", "/backupunits", body, headers={"Content-Type": "application/json; charset=utf-8"})[0] == 202
@@ -252,15 +245,12 @@ def test_a_unit_being_deleted_refuses_writes(emu):
 
 
 def test_fifty_clients_at_once_get_one_unit_per_name(emu):
-    barrier, statuses = threading.Barrier(50), [None] * 50
+    barrier = threading.Barrier(50)
 
     def client(index):  # half of them race for one name
         barrier.wait(60)
-        statuses[index] = emu.api("POST", "/backupunits", {"properties": {"name": "unit-%02d" % min(index, 25)}})[0]
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+        return emu.api("POST", "/backupunits", {"properties": {"name": "unit-%02d" % min(index, 25)}})[0]
+    with ThreadPoolExecutor(50) as pool:
+        statuses = list(pool.map(client, range(50)))
     assert sorted(statuses) == [202] * 26 + [422] * 24 and len(emu.log()) == 50
     assert sorted(u["name"] for u in emu.units()) == ["unit-%02d" % i for i in range(26)]

@@ -66,7 +66,7 @@ def test_bad_config_values_and_fault_rules_are_refused_with_400_and_change_nothi
 
 
 def test_control_api_errors_need_no_auth_and_are_not_rate_limited(emu):
-    emu.configure(rate_limit={"per_minute": 1, "burst": 1})
+    emu.configure(rate_limit={"per_minute": 1})  # no burst: the per-minute rate
     assert [emu.raw(*call)[0] for call in (("GET", emu.control_url + "/nope"), ("DELETE", emu.control_url + "/units"),
                                            ("GET", emu.control_url + "/config"), ("GET", emu.control_url + "/config"))
             ] == [404, 405, 200, 200]
@@ -89,9 +89,8 @@ def test_a_status_fault_answers_in_the_envelope_for_its_count_then_the_rule_is_g
 
 
 def test_faults_apply_in_order_and_before_authentication_and_can_be_cleared(emu):
-    emu.add_fault(method="*", path=".", action="status", status=500)
-    emu.add_fault(method="*", path=".", action="status", status=502)
-    emu.add_fault(method="*", path=".", action="status", status=503)
+    for status in (500, 502, 503):
+        emu.add_fault(method="*", path=".", action="status", status=status)
     assert [emu.api("GET", "/backupunits", auth=None)[0] for _call in range(2)] == [500, 502]
     emu.clear_faults()
     assert emu.api("GET", "/backupunits", auth=None)[0] == 401
