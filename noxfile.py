@@ -511,9 +511,9 @@ def integration_api(session):
 
 @nox.session(python="3.12", default=False)
 def demo(session):
-    """`make demo`: scripts/demo.sh with ansible-core and requests only (scripts/requirements/demo.txt)."""
+    """`make demo`: scripts/demo.py with ansible-core and requests only (scripts/requirements/demo.txt)."""
     session.install("-r", str(REQ / "demo.txt"))
-    session.run("bash", str(ROOT / "scripts" / "demo.sh"), *session.posargs, external=True)
+    session.run("python", str(ROOT / "scripts" / "demo.py"), *session.posargs)
 
 
 @nox.session(python="3.12", default=False)

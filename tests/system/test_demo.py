@@ -11,6 +11,7 @@ in the caller's shell is ignored: only DEMO_REAL_API=1 leaves the emulator.
 from __future__ import annotations
 
 import re
+import sys
 import urllib.request
 
 import pytest
@@ -57,7 +58,7 @@ def test_make_demo_runs_the_whole_life_of_a_unit_on_its_own_emulator_whatever_th
 
 
 def test_demo_stops_its_emulator_when_the_playbook_fails():
-    result = run(["bash", "scripts/demo.sh", "-e", '{"demo_unit_name": ""}'])  # an empty name fails the first task
+    result = run([sys.executable, "scripts/demo.py", "-e", '{"demo_unit_name": ""}'])  # an empty name fails the first task
     assert result.returncode != 0 and result.recap["localhost"]["failed"] == 1, result.output
     assert_emulator_stopped(result.output)
 
@@ -66,7 +67,7 @@ def test_demo_with_DEMO_REAL_API_uses_IONOS_API_URL_and_never_touches_a_unit_it_
     with Emulator(username="someone@example.com", password="Pa55-not-printed-anywhere") as emu:
         real_api = {"DEMO_REAL_API": "1", "IONOS_API_URL": emu.url, "IONOS_USERNAME": emu.username,
                     "IONOS_PASSWORD": emu.password}
-        result = run(["bash", "scripts/demo.sh"], **real_api)
+        result = run([sys.executable, "scripts/demo.py"], **real_api)
         assert_demo_output(result)
         assert "DEMO_REAL_API=1: running against the API at %s (no emulator started)" % emu.url in result.output
         assert "Started the API emulator" not in result.output and emu.password not in result.output
@@ -79,7 +80,7 @@ def test_demo_with_DEMO_REAL_API_uses_IONOS_API_URL_and_never_touches_a_unit_it_
 
         emu.create_unit(DEMO_UNIT, email="someone-else@example.com", password="Their-own-pass-1", wait=True)
         emu.clear_log()
-        result = run(["bash", "scripts/demo.sh"], **real_api)
+        result = run([sys.executable, "scripts/demo.py"], **real_api)
         assert result.returncode != 0 and result.recap["localhost"]["changed"] == 0, result.output
         assert "A backup unit named %s already exists" % DEMO_UNIT in result.output
         assert emu.log() and all(entry["method"] == "GET" for entry in emu.log()), emu.log()
