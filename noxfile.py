@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import fnmatch
 import glob
-import html.parser
 import json
 import os
 import re
@@ -24,7 +23,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import urllib.parse
 import zlib
 from pathlib import Path
 
@@ -367,7 +365,7 @@ def build(session):
 @nox.session(python="3.12", tags=["release"])
 def docs(session):
     """Changelog lint and release notes, antsibull-docs lint, and the HTML docsite in build/docs/html
-    (antsibull-docs + Sphinx, offline, warnings as errors, every internal link checked)."""
+    (antsibull-docs + Sphinx, offline, warnings as errors, every reference resolved)."""
     start(session, "antsibull-docs", "antsibull-changelog", "sphinx-ansible-theme", "ansible-core", *TOOLS)
     src = workspace(session)
     with session.chdir(src):
@@ -411,19 +409,14 @@ def docs(session):
         run(session, "antsibull-docs", "--config-file", str(site / "antsibull-docs.cfg"), "collection", "--cleanup",
             "everything", "--fail-on-error", "--use-current", "--squash-hierarchy", "--dest-dir", str(site / "rst"),
             FQCN, env=env)
-    pages = ["index.rst", "changelog.rst"] + ["%s_module.rst" % p.stem for p in ROOT.glob("plugins/modules/*.py")
-                                              if p.name != "__init__.py"]
-    pages += ["%s_role.rst" % p.name for p in ROOT.glob("roles/*") if p.is_dir()]
+    pages = ["index.rst", "changelog.rst"] + ["%s_module.rst" % m for m in MODULES] + ["%s_role.rst" % r for r in ROLES]
     missing = [page for page in pages if not (site / "rst" / page).is_file()]
     if missing:
         session.error("antsibull-docs wrote no %s" % ", ".join(missing))
     # -W: warnings are errors; -n: so is every reference that does not resolve.
     run(session, "sphinx-build", "-b", "html", "-W", "-n", "--keep-going", "-q", "-c", str(site), str(site / "rst"),
         str(out / "html"))
-    broken, checked, count = check_links(out / "html")
-    if broken:
-        session.error("broken internal links in the docsite:\n  " + "\n  ".join(broken))
-    session.log("docsite: %d HTML pages in build/docs/html, %d internal links checked" % (count, checked))
+    session.log("docsite: %d HTML pages in build/docs/html" % len(list((out / "html").rglob("*.html"))))
 
 
 def offline_intersphinx(site):
@@ -442,38 +435,6 @@ def offline_intersphinx(site):
                    "intersphinx_mapping = {'ansible_devel': ('https://docs.ansible.com/projects/ansible/devel/',\n"
                    "    os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ansible_devel.inv'))}\n"
                    "nitpicky = True\n")
-
-
-class _Page(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.ids, self.links = set(), []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        self.ids.update(attrs[k] for k in ("id", "name") if attrs.get(k))
-        self.links.extend(attrs[k] for k in ("href", "src") if attrs.get(k))
-
-
-def check_links(root):
-    """Every link inside the site: its page or file exists, and so does the #anchor it names."""
-    pages = {}
-    for path in root.rglob("*.html"):
-        pages[path] = _Page()
-        pages[path].feed(path.read_text(encoding="utf-8"))
-    broken, checked = [], 0
-    for path, page in sorted(pages.items()):
-        for link in page.links:
-            parts = urllib.parse.urlsplit(link)
-            if parts.scheme or parts.netloc or link.startswith("javascript:"):
-                continue        # external: not followed (offline)
-            target = Path(os.path.normpath(path.parent / urllib.parse.unquote(parts.path))) if parts.path else path
-            checked += 1
-            if not target.exists():
-                broken.append("%s: %s (no such file)" % (path.relative_to(root), link))
-            elif parts.fragment and target in pages and urllib.parse.unquote(parts.fragment) not in pages[target].ids:
-                broken.append("%s: %s (no such anchor)" % (path.relative_to(root), link))
-    return broken, checked, len(pages)
 
 
 @nox.session(python="3.12", tags=["pytest"])
