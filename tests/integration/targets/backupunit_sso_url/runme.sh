@@ -10,8 +10,9 @@ trap 'rm -f "$tokens"' EXIT
 
 ansible-playbook -i "$INVENTORY_PATH" -e @../../integration_config.yml -e "tokens_file=$tokens" sso_url.yml -vvv \
     > "$log" 2>&1 || { cat "$log"; exit 1; }
-sed -n '/^PLAY RECAP/,$p' "$log"
-grep -qF -- "$(head -n 1 "$tokens")" "$log" || { echo "the control's token is not in the output: the scan would miss a leak"; exit 1; }
+control=$(head -n 1 "$tokens")
+grep -vF -- "$control" "$log"   # the run, for the test log and make test's secret scan, without the control's token
+grep -qF -- "$control" "$log" || { echo "the control's token is not in the output: the scan would miss a leak"; exit 1; }
 if tail -n +2 "$tokens" | grep -qF -f - "$log"; then
     echo "the output shows the login token of a URL got with no_log"
     exit 1
