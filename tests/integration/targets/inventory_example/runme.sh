@@ -1,17 +1,15 @@
 #!/usr/bin/env bash
 # inventory_example runs the example of docs/docsite/rst/guide_inventory.rst, demo/inventory/, as a
-# user would: over its own inventory of five hosts, with the connection in IONOS_* variables, and
-# the unit password from BACKUPUNIT_PASSWORD. It is a script target because its checks are about
-# whole runs of that playbook: the units they leave, the recap of a second run, and what the
-# output shows at -vvv.
+# user would: over its own inventory of five hosts, with the connection in IONOS_* variables and the
+# unit password from BACKUPUNIT_PASSWORD, at -vvv. It is a script target because its checks are about
+# whole runs of that playbook. test.yml's steps around them:
 #
-#   prepare.yml           web1's unit with an old email, and a unit of no host
-#   first run             creates the missing units, corrects web1's email, writes the portal URLs
-#   check_first_run.yml   one unit per host with its email, the reports, the URL files
-#   second run            changes nothing
-#   check_second_run.yml  changed=0 for every host
-#   scan_output.yml       no unit password, API credential or portal login token in either output
-#   cleanup.yml           (on exit) deletes the units with this run's prefix, and no other
+#   prepare      web1's unit with an old email, and a unit of no host
+#   first run    creates the missing units, corrects web1's email, writes the portal URLs
+#   second run   changes nothing
+#   check        one unit per host with its email, the reports, the URL files, changed=0 for every
+#                host in the second run, and no unit password, API credential or login token in either output
+#   cleanup      (on exit) deletes the units with the example's prefix, and no other
 set -eu
 cd "$(dirname "$0")"
 
@@ -37,9 +35,9 @@ prefix=''   # set by connection.sh
 BACKUPUNIT_PASSWORD=Inv-$(python -c 'import secrets; print(secrets.token_urlsafe(12))')
 export BACKUPUNIT_PASSWORD ANSIBLE_NOCOLOR=1
 
-run_test() { # the target's own playbooks: both inventories, so that they see the example's host variables
+run_step() { # run_step TAG ARGS...: a step of test.yml, over both inventories
     ansible-playbook -i "$INVENTORY_PATH" -i "$example/hosts.yml" -e @"$config" -e "output_dir=$OUTPUT_DIR" \
-        -e "backupunit_prefix=$prefix" "$@"
+        -e "backupunit_prefix=$prefix" test.yml --tags "$@"
 }
 
 run_example() { # run_example LOG ARGS...: the example at -vvv, its output only in LOG (shown on failure)
@@ -50,11 +48,9 @@ run_example() { # run_example LOG ARGS...: the example at -vvv, its output only 
     sed -n '/^PLAY RECAP/,$p' "$log"
 }
 
-trap 'run_test cleanup.yml' EXIT
+trap 'run_step cleanup' EXIT
 
-run_test prepare.yml "$@"
+run_step prepare "$@"
 run_example "$OUTPUT_DIR/first_run.log" -e "sso_url_dir=$OUTPUT_DIR/portal-urls"
-run_test check_first_run.yml "$@"
 run_example "$OUTPUT_DIR/second_run.log"
-run_test check_second_run.yml "$@"
-run_test scan_output.yml "$@"
+run_step check "$@"
