@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.ionoscloud.backup.tests.unit.plugins import fakes
+# Before the import: pytest then shows what differs when an assert of fakes.play() fails.
+pytest.register_assert_rewrite('ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes')
+
+from ansible_collections.ionoscloud.backup.tests.unit.plugins import fakes  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture
