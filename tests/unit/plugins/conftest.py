@@ -25,18 +25,12 @@ def make_client(clock):
 
 
 @pytest.fixture
-def fake_api(monkeypatch):
-    """A FakeApi that every ApiClient created by a module uses; sleeping is instantaneous."""
-    return fakes.install_fake_api(monkeypatch)
-
-
-@pytest.fixture
 def http():
     """Builders for scripted answers: http.response(...), http.error(status, code, message), http.exceptions."""
     return fakes.Http
 
 
 @pytest.fixture
-def run_module(monkeypatch, fake_api):
-    """run_module(main, secrets=(), check=None) -> run(**module_args) -> ModuleExit (see fakes.module_runner)."""
-    return fakes.module_runner(monkeypatch, fake_api)
+def run_module(monkeypatch):
+    """run_module(main, secrets=(), check=None) -> run(**module_args) -> ModuleExit, over a FakeApi (see fakes.module_runner)."""
+    return fakes.module_runner(monkeypatch)

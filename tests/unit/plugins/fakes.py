@@ -10,6 +10,7 @@ ModuleExit and the other doubles; conftest.py turns them into fixtures.
 from __future__ import annotations
 
 import collections
+import itertools
 import json
 import os
 import re
@@ -145,14 +146,9 @@ class FakeApi:
 
     def summary(self):
         """Every request so far as 'METHOD /path' under the API base; n times the same in a row is one line ending ' xn'."""
-        lines = []
-        for call in self.calls:
-            line = '%s %s' % (call.method, call.path.replace('/cloudapi/v6', ''))
-            if lines and lines[-1][0] == line:
-                lines[-1][1] += 1
-            else:
-                lines.append([line, 1])
-        return [line if times == 1 else '%s x%d' % (line, times) for line, times in lines]
+        lines = ['%s %s' % (call.method, call.path.replace('/cloudapi/v6', '')) for call in self.calls]
+        runs = [(line, len(list(same))) for line, same in itertools.groupby(lines)]
+        return [line if times == 1 else '%s x%d' % (line, times) for line, times in runs]
 
     def _public(self, unit, state=None):
         """The unit as the API shows it: no password, in `state` if given."""
@@ -221,21 +217,6 @@ class ModuleExit(Exception):
         self.result, self.failed = result, failed
 
 
-def install_fake_api(monkeypatch):
-    """A FakeApi behind every ApiClient a module makes. Sleeping is instantaneous and the retry backoff takes its
-    full delays (no jitter), so the requests and the sleeps of a run are always the same; no IONOS_* variable
-    of the shell running the tests reaches a module."""
-    for variable in [name for name in os.environ if name.startswith('IONOS_')]:
-        monkeypatch.delenv(variable)
-    clock = FakeClock()
-    api = FakeApi(clock)
-    monkeypatch.setattr(_client.requests, 'Session', lambda: api)
-    monkeypatch.setattr(_client, 'time', type('FakeTime', (), {
-        'sleep': staticmethod(clock.sleep), 'monotonic': staticmethod(clock), 'time': staticmethod(_client.time.time)}))
-    monkeypatch.setattr(_client, 'random', type('NoJitter', (), {'random': staticmethod(lambda: 1.0)}))
-    return api
-
-
 # The connection options every faked client and module run starts from.
 CONNECTION = dict(api_url=FakeApi.BASE, username='alice', password=API_PASSWORD)
 
@@ -248,14 +229,24 @@ def client_factory(clock):
     return make
 
 
-def module_runner(monkeypatch, fake_api):
-    """module_runner(...)(main, secrets=(), check=None) -> run(**module_args) -> ModuleExit.
+def module_runner(monkeypatch):
+    """module_runner(monkeypatch)(main, secrets=(), check=None) -> run(**module_args) -> ModuleExit.
 
-    run() calls `main` with the default connection options (FakeApi's URL, alice/API_PASSWORD)
-    updated by module_args. The outcome has .result and .failed; .warnings collects every
-    module.warn() of the test so far. API_PASSWORD and each of `secrets` must not appear anywhere in
-    the result; `check(outcome)` then makes the module's own assertions. run.api is the fake_api.
+    run() calls `main` with the default connection options (FakeApi's URL, alice/API_PASSWORD) updated by
+    module_args. The outcome has .result and .failed; .warnings collects every module.warn() of the test so far.
+    API_PASSWORD and each of `secrets` must not appear anywhere in the result; `check(outcome)` then makes the
+    module's own assertions. run.api is the FakeApi behind every ApiClient a module makes. Sleeping is instantaneous
+    and the retry backoff takes its full delays (no jitter), so the requests and sleeps of a run are always the same;
+    no IONOS_* variable of the shell running the tests reaches a module.
     """
+    for variable in [name for name in os.environ if name.startswith('IONOS_')]:
+        monkeypatch.delenv(variable)
+    clock = FakeClock()
+    api = FakeApi(clock)
+    monkeypatch.setattr(_client.requests, 'Session', lambda: api)
+    monkeypatch.setattr(_client, 'time', type('FakeTime', (), {
+        'sleep': staticmethod(clock.sleep), 'monotonic': staticmethod(clock), 'time': staticmethod(_client.time.time)}))
+    monkeypatch.setattr(_client, 'random', type('NoJitter', (), {'random': staticmethod(lambda: 1.0)}))
     warnings = []
 
     def leave(failed):
@@ -280,7 +271,7 @@ def module_runner(monkeypatch, fake_api):
                 check(outcome)
             return outcome
 
-        run.api = fake_api
+        run.api = api
         return run
 
     return make_runner
@@ -289,6 +280,11 @@ def module_runner(monkeypatch, fake_api):
 # ---- module tables --------------------------------------------------------------------------------
 
 NOT_RETURNED = '<not returned>'     # what dig() gives for a key the result does not have
+LIST, POST = 'GET /backupunits', 'POST /backupunits'
+MISSING = '3f7a1c2e-93b4-4d6e-8a1f-5b2c9d0e7f61'     # the id of no unit
+# The API as it answers today: requests untracked (their status URLs answer 404), writes answered with the unit
+# AVAILABLE. The rows with api=TODAY pin the request budgets of docs/performance.md section 3.
+TODAY = dict(track_requests=False, answered_state='AVAILABLE')
 
 
 def row(case_id, **columns):

@@ -14,7 +14,7 @@ from requests.exceptions import ConnectionError, ReadTimeout
 from ansible_collections.ionoscloud.backup.plugins.module_utils import _client, _connection
 from ansible_collections.ionoscloud.backup.plugins.modules import backupunit, backupunit_info, backupunit_sso_url, backupunits
 from ansible_collections.ionoscloud.backup.tests.unit.plugins import fakes
-from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import NOT_RETURNED, FakeApi, Http, play, row
+from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import LIST, MISSING, NOT_RETURNED, POST, TODAY, FakeApi, Http, play, row
 
 UNIT_PASSWORD = 'Unit-pw-1234'
 CREATE = dict(name='web', email='ops@example.com', backupunit_password=UNIT_PASSWORD)
@@ -23,12 +23,8 @@ ABSENT = dict(name='web', state='absent')
 WEB, OLD = ('web', 'ops@example.com'), ('web', 'old@example.com')         # a unit before: name, email[, state]
 OPS_AFTER, OLD_AFTER, NEW_AFTER = {'web': 'ops@example.com'}, {'web': 'old@example.com'}, {'web': 'new@example.com'}
 SHOWN, UPDATED = {'name': 'web', 'email': 'ops@example.com'}, {'name': 'web', 'email': 'new@example.com'}
-LIST, POST, STATUS = 'GET /backupunits', 'POST /backupunits', 'GET /requests/0001/status'
+STATUS = 'GET /requests/0001/status'
 UNIT, PATCH, DELETE = 'GET /backupunits/id-web', 'PATCH /backupunits/id-web', 'DELETE /backupunits/id-web'
-MISSING = '3f7a1c2e-93b4-4d6e-8a1f-5b2c9d0e7f61'
-# The API as it answers today: requests untracked (their status URLs answer 404), writes answered with the unit
-# AVAILABLE. The rows with api=TODAY pin the request budgets of docs/performance.md section 3.
-TODAY = dict(track_requests=False, answered_state='AVAILABLE')
 FAILED_REQUEST = dict(request_metadata={'status': 'FAILED', 'message': 'no capacity'})
 NEVER_DONE = dict(request_metadata={'status': 'RUNNING'}, created_state='BUSY')
 STALE = dict(track_requests=False, stale_single_get=True)      # Terraform #641, the list is right

@@ -9,11 +9,10 @@ import pytest
 
 from ansible_collections.ionoscloud.backup.plugins.module_utils import _client
 from ansible_collections.ionoscloud.backup.plugins.modules import backupunit_info
-from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import NOT_RETURNED, FakeApi, Http, play, row
+from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import LIST, MISSING, NOT_RETURNED, FakeApi, Http, play, row
 
 WEB, DB = ('web', 'ops@example.com'), ('db', 'dba@example.com')
-LIST, CONTRACTS = 'GET /backupunits', 'GET /contracts'
-MISSING = '3f7a1c2e-93b4-4d6e-8a1f-5b2c9d0e7f61'
+CONTRACTS = 'GET /contracts'
 STALE = dict(stale_single_get=True)     # Terraform #641: the single GET answers BUSY without properties; the list is right
 
 EMPTY = {'changed': False, 'backupunits': []}

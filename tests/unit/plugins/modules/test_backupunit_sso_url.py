@@ -11,13 +11,12 @@ import pytest
 
 from ansible_collections.ionoscloud.backup.plugins.module_utils import _client
 from ansible_collections.ionoscloud.backup.plugins.modules import backupunit_sso_url
-from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import NOT_RETURNED, Http, play, row
+from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import LIST, MISSING, NOT_RETURNED, Http, play, row
 
 SSO_URL = 'https://backup.example.test/?jwt=sso-secret'     # what fakes.FakeApi answers
 SSO_TOKEN = 'sso-secret'
 WEB, DB = ('web', None), ('db', None)
-LIST, SSO = 'GET /backupunits', 'GET /backupunits/id-web/ssourl'
-MISSING = '3f7a1c2e-93b4-4d6e-8a1f-5b2c9d0e7f61'
+SSO = 'GET /backupunits/id-web/ssourl'
 
 FOUND = {'changed': False, 'sso_url': SSO_URL}
 TABLE = [

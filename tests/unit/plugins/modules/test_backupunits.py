@@ -9,11 +9,9 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.ionoscloud.backup.plugins.modules import backupunits
-from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import Http, play, row
+from ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes import LIST, POST, TODAY, Http, play, row
 
 PASSWORDS = ('Alpha-pw-1', 'Beta-pw-2', 'Gamma-pw-3', 'stored-secret')
-LIST, POST = 'GET /backupunits', 'POST /backupunits'
-TODAY = dict(track_requests=False, answered_state='AVAILABLE')     # see test_backupunit.TODAY
 NEW_PW = '<new password: not shown>'
 PURGE_REFUSED = ('refusing to purge: the list of units {why}, so purge would delete every backup unit of the contract and all of their backups (an '
                  'empty list is often a variable that did not load); nothing was changed. List the units to keep, or delete units by name with state: absent')
