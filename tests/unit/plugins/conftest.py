@@ -32,5 +32,5 @@ def http():
 
 @pytest.fixture
 def run_module(monkeypatch):
-    """run_module(main, secrets=(), check=None) -> run(**module_args) -> ModuleExit, over a FakeApi (see fakes.module_runner)."""
+    """run_module(main, secrets=()) -> run(**module_args) -> ModuleExit, over a FakeApi (see fakes.module_runner)."""
     return fakes.module_runner(monkeypatch)

@@ -230,12 +230,12 @@ def client_factory(clock):
 
 
 def module_runner(monkeypatch):
-    """module_runner(monkeypatch)(main, secrets=(), check=None) -> run(**module_args) -> ModuleExit.
+    """module_runner(monkeypatch)(main, secrets=()) -> run(**module_args) -> ModuleExit.
 
     run() calls `main` with the default connection options (FakeApi's URL, alice/API_PASSWORD) updated by
     module_args. The outcome has .result and .failed; .warnings collects every module.warn() of the test so far.
-    API_PASSWORD and each of `secrets` must not appear anywhere in the result; `check(outcome)` then makes the
-    module's own assertions. run.api is the FakeApi behind every ApiClient a module makes. Sleeping is instantaneous
+    API_PASSWORD and each of `secrets` must not appear anywhere in the result. run.api is the FakeApi behind every
+    ApiClient a module makes. Sleeping is instantaneous
     and the retry backoff takes its full delays (no jitter), so the requests and sleeps of a run are always the same;
     no IONOS_* variable of the shell running the tests reaches a module.
     """
@@ -258,7 +258,7 @@ def module_runner(monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', leave(True))
     monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
 
-    def make_runner(main, secrets=(), check=None):
+    def make_runner(main, secrets=()):
         def run(**args):
             with patch_module_args(dict(CONNECTION, **args)):
                 with pytest.raises(ModuleExit) as caught:
@@ -267,8 +267,6 @@ def module_runner(monkeypatch):
             outcome.warnings = list(warnings)
             for secret in (API_PASSWORD,) + tuple(secrets):
                 assert secret not in json.dumps(outcome.result)
-            if check is not None:
-                check(outcome)
             return outcome
 
         run.api = api

@@ -31,7 +31,6 @@ STALE = dict(track_requests=False, stale_single_get=True)      # Terraform #641,
 LOST = ('apply_then_raise', ConnectionError('reset'))           # the write applies, its answer is lost
 ERROR_503 = Http.error(503, '503', 'Service Unavailable')
 ERROR_500 = Http.error(500, '500', '[VDC-5-0] An unexpected error occurred')
-DENIED = Http.error(403, '315', 'Access denied')
 NEW_PW, OLD_PW = '<new password: not shown>', '<write-only: current value not readable>'
 NEXT_STEP_FAILED = 'if the unit holds no backups you need, delete it (state: absent) and create it again; otherwise ask IONOS support about it, quoting its id'
 NO_NEW_PASSWORD = ("backup unit 'web': update_password is always but backupunit_password is missing or empty, so nothing would be set; "
@@ -43,18 +42,13 @@ GOOD_EMAILS = ['first.last+reports@sub.example.co.uk', "o'brien@example.com", 'O
                'ops@10.0.0.1']
 
 
-def api_failure(status, message, method):
-    """The result fields of a module failing on an API error answered with code 315."""
+def refused(case_id, method, status, message, args=CREATE, before=(), sent=(LIST, POST), faults=()):
+    """A row whose request `method` the API refuses for good (code 315): sent once, the module fails with the API's message."""
     hint = _client.HINTS.get(status)
-    return {'changed': False, 'msg': 'API error %d 315: %s' % (status, message) + (' (%s)' % hint if hint else ''),
-            'error.kind': 'api', 'error.status': status, 'error.code': '315', 'error.method': method}
-
-
-def refused(case_id, method, status, message, args=CREATE, before=(), sent=(LIST, POST)):
-    """A row whose write (or first read) the API refuses for good: sent once, the module fails with the API's message."""
     path = '/backupunits$' if method in ('GET', 'POST') else '/backupunits/'
-    return row(case_id, before=before, faults=[(method, path, Http.error(status, '315', message))], args=args, failed=True, sent=list(sent),
-               result=api_failure(status, message, method))
+    return row(case_id, before=before, faults=[(method, path, Http.error(status, '315', message))] + list(faults), args=args, failed=True,
+               sent=list(sent), changed=False, msg='API error %d 315: %s' % (status, message) + (' (%s)' % hint if hint else ''),
+               result={'error.kind': 'api', 'error.status': status, 'error.code': '315', 'error.method': method})
 
 
 def request_failed(case_id, before, args, write, next_step):
@@ -197,8 +191,9 @@ TABLE = [
                 ('GET', '/backupunits/id-web$', ('show_state', 'BUSY'), ('show_state', 'BUSY'), ('show_state', 'AVAILABLE'))],
         sent=[LIST, DELETE, UNIT + ' x3'], changed=False,
         msg='API error 422 200: [VDC-21-8] The backup unit is busy (the API rejected a value; fix the option named in the message)'),
-    row('delete-refused-unit-unreadable', before=[WEB], args=ABSENT, failed=True, sent=[LIST, DELETE, UNIT], result=api_failure(403, 'Access denied', 'DELETE'),
-        faults=[('DELETE', '/backupunits/', DENIED), ('GET', '/backupunits/id-web$', DENIED)]),
+    # The DELETE's own error says more than the read-back's.
+    refused('delete-refused-unit-unreadable', 'DELETE', 403, 'Access denied', ABSENT, [WEB], [LIST, DELETE, UNIT],
+            [('GET', '/backupunits/id-web$', Http.error(403, '315', 'Access denied'))]),
     # ---- permanent errors: sent once, failing with the API's message ----
     refused('401-on-read', 'GET', 401, 'Unauthorized', sent=[LIST]),
     refused('403-on-create', 'POST', 403, "[VDC-14-6] The user lacks the privilege 'Manage backup units'"),
