@@ -42,11 +42,11 @@ GOOD_EMAILS = ['first.last+reports@sub.example.co.uk', "o'brien@example.com", 'O
                'ops@10.0.0.1']
 
 
-def refused(case_id, method, status, message, args=CREATE, before=(), sent=(LIST, POST), faults=()):
+def refused(case_id, method, status, message, args=None, before=(), sent=(LIST, POST), faults=()):
     """A row whose request `method` the API refuses for good (code 315): sent once, the module fails with the API's message."""
     hint = _client.HINTS.get(status)
     path = '/backupunits$' if method in ('GET', 'POST') else '/backupunits/'
-    return row(case_id, before=before, faults=[(method, path, Http.error(status, '315', message))] + list(faults), args=args, failed=True,
+    return row(case_id, before=before, faults=[(method, path, Http.error(status, '315', message))] + list(faults), args=args or CREATE, failed=True,
                sent=list(sent), changed=False, msg='API error %d 315: %s' % (status, message) + (' (%s)' % hint if hint else ''),
                result={'error.kind': 'api', 'error.status': status, 'error.code': '315', 'error.method': method})
 
@@ -116,10 +116,10 @@ TABLE = [
             'must be the Cloud API v6 base URL, like https://api.ionos.com/cloudapi/v6, or the host alone; got https://api.example.test/cloudapi)'),
     # ---- by id ----
     row('by-id-update', before=[OLD], args=dict(id='id-web', email='new@example.com', wait=False), sent=[UNIT, PATCH], changed=True,
-        result={'backupunit.properties.name': 'web'}),
+        result={'backupunit.properties.name': 'web', 'msg': NOT_RETURNED}),
     row('by-id-delete', before=[OLD], args=dict(id='id-web', state='absent', wait=False), sent=[UNIT, DELETE], changed=True,
-        result={'backupunit.properties.name': 'web'}),
-    row('by-id-delete-unknown', args=dict(id=MISSING, state='absent'), sent=['GET /backupunits/' + MISSING], changed=False),
+        result={'backupunit.properties.name': 'web', 'msg': NOT_RETURNED}),
+    row('by-id-delete-unknown', args=dict(id=MISSING, state='absent'), sent=['GET /backupunits/' + MISSING], changed=False, result={'msg': NOT_RETURNED}),
     row('by-id-update-unknown', args=dict(id=MISSING, email='new@example.com'), failed=True, sent=['GET /backupunits/' + MISSING], changed=False,
         msg="no backup unit has id '%s'; to create a unit, give its name instead (the API assigns the id)" % MISSING),
     row('by-id-other-name', before=[OLD], args=dict(id='id-web', name='db', state='absent'), failed=True, sent=[UNIT], changed=False,
