@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.ionoscloud.backup.tests.unit.plugins import fakes
+# Before the import: pytest then shows what differs when an assert of fakes.play() fails.
+pytest.register_assert_rewrite('ansible_collections.ionoscloud.backup.tests.unit.plugins.fakes')
+
+from ansible_collections.ionoscloud.backup.tests.unit.plugins import fakes  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture
@@ -22,18 +25,12 @@ def make_client(clock):
 
 
 @pytest.fixture
-def fake_api(monkeypatch):
-    """A FakeApi that every ApiClient created by a module uses; sleeping is instantaneous."""
-    return fakes.install_fake_api(monkeypatch)
-
-
-@pytest.fixture
 def http():
     """Builders for scripted answers: http.response(...), http.error(status, code, message), http.exceptions."""
     return fakes.Http
 
 
 @pytest.fixture
-def run_module(monkeypatch, fake_api):
-    """run_module(main, secrets=(), check=None) -> run(**module_args) -> ModuleExit (see fakes.module_runner)."""
-    return fakes.module_runner(monkeypatch, fake_api)
+def run_module(monkeypatch):
+    """run_module(main, secrets=()) -> run(**module_args) -> ModuleExit, over a FakeApi (see fakes.module_runner)."""
+    return fakes.module_runner(monkeypatch)

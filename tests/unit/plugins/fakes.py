@@ -9,8 +9,10 @@ ModuleExit and the other doubles; conftest.py turns them into fixtures.
 
 from __future__ import annotations
 
-import copy
+import collections
+import itertools
 import json
+import os
 import re
 import uuid
 from http import HTTPStatus
@@ -87,16 +89,20 @@ class FakeClock:
 class FakeApi:
     """A small stateful stand-in for the backup-unit API, behind the session interface.
 
-    `faults` maps (METHOD, path regex) to a list of actions consumed in order:
-    a FakeResponse, an exception, or ('apply_then_raise', exception).
+    A unit's id is its name after 'id-' ('id-web', then 'id-web-2' for a second unit named web), a request's
+    four hex digits counting the writes ('0001'), so tables can name both. Every read of units or contracts
+    must ask depth=1 (the lowest depth whose list items carry properties and metadata); no other request
+    sends a depth (the ssourl operation documents none).
     """
 
     BASE = 'https://api.example.test/cloudapi/v6'
+    CONTRACT_NUMBER = 31721234          # the user's contract, as GET /contracts shows it
 
     def __init__(self, clock):
-        self.clock, self.units, self.headers, self.calls, self.faults, self.requests = clock, {}, {}, [], [], {}
-        self.track_requests, self.polls_until_done = True, 1
-        self.request_outcome, self.request_message = 'DONE', None
+        self.clock, self.units, self.headers, self.calls, self.faults, self.requests = clock, {}, {}, [], [], []
+        self.named = collections.Counter()  # name -> how many units were made with it
+        self.track_requests = True          # False: status URLs answer 404, as the API does for backup units today
+        self.request_metadata = {'status': 'DONE'}     # what every tracked request's status URL answers
         self.created_state = 'AVAILABLE'    # the state a POSTed unit reaches ('BUSY': it never settles)
         self.answered_state = 'BUSY'        # the state a write's 202 body shows ('AVAILABLE' since 2025)
         self.stale_single_get = False       # Terraform #641: the single GET answers BUSY without properties
@@ -104,13 +110,16 @@ class FakeApi:
         # DELETE or a PATCH gets the API's 422 "being deleted"; 0 deletes at once.
         self.delete_seconds = 0.0
         self.deleting = {}                  # unit id -> fake time its deletion completes
-        self.contract_number = 31721234     # the user's contract, as GET /contracts shows it
 
     def add_fault(self, method, path, *actions):
+        """Answer the next requests to `method` on a path matching the regex `path` with `actions`, in order:
+        a FakeResponse, an exception to raise, ('apply_then_raise', exception) or ('show_state', STATE):
+        the usual answer, with every unit in it shown in STATE."""
         self.faults.append((method, re.compile(path), list(actions)))
 
     def add_unit(self, name, email=None, state='AVAILABLE'):
-        unit_id = str(uuid.uuid4())
+        self.named[name] += 1
+        unit_id = 'id-%s%s' % (name, '-%d' % self.named[name] if self.named[name] > 1 else '')
         self.units[unit_id] = {
             'id': unit_id, 'type': 'backupunit', 'href': '%s/backupunits/%s' % (self.BASE, unit_id),
             'metadata': {'etag': uuid.uuid4().hex, 'state': state},
@@ -120,9 +129,13 @@ class FakeApi:
     def request(self, method, url, **kwargs):
         call = Call(method, url, kwargs, self.headers)
         self.calls.append(call)
+        reads = method == 'GET' and re.search(r'/(backupunits(/[^/]+)?|contracts)$', call.path)
+        assert call.params == dict({'pretty': 'false'}, **({'depth': '1'} if reads else {})), (call.path, call.params)
         for fault_method, pattern, actions in self.faults:
             if actions and fault_method == method and pattern.search(call.path):
                 action = actions.pop(0)
+                if isinstance(action, tuple) and action[0] == 'show_state':
+                    return self._answer(call, action[1])
                 if isinstance(action, tuple):       # ('apply_then_raise', exception)
                     self._answer(call)
                     raise action[1]
@@ -132,28 +145,24 @@ class FakeApi:
         return self._answer(call)
 
     def summary(self):
-        return ['%s %s' % (call.method, call.path.replace('/cloudapi/v6', '')) for call in self.calls]
-
-    def sent(self, method):
-        return [line for line in self.summary() if line.startswith(method + ' ')]
+        """Every request so far as 'METHOD /path' under the API base; n times the same in a row is one line ending ' xn'."""
+        lines = ['%s %s' % (call.method, call.path.replace('/cloudapi/v6', '')) for call in self.calls]
+        runs = [(line, len(list(same))) for line, same in itertools.groupby(lines)]
+        return [line if times == 1 else '%s x%d' % (line, times) for line, times in runs]
 
     def _public(self, unit, state=None):
-        unit = copy.deepcopy(unit)
-        del unit['properties']['password']
-        unit['metadata']['state'] = state or unit['metadata']['state']
-        return unit
+        """The unit as the API shows it: no password, in `state` if given."""
+        return dict(unit, metadata=dict(unit['metadata'], state=state or unit['metadata']['state']),
+                    properties={key: value for key, value in unit['properties'].items() if key != 'password'})
 
     def _accepted(self, unit=None):
-        request_id = str(uuid.uuid4())
-        self.requests[request_id] = 0
+        self.requests.append('%04x' % (len(self.requests) + 1))
         body = None if unit is None else self._public(unit, self.answered_state)
-        return FakeResponse(202, body, {'Location': '%s/requests/%s/status' % (self.BASE, request_id)})
+        return FakeResponse(202, body, {'Location': '%s/requests/%s/status' % (self.BASE, self.requests[-1])})
 
-    def _answer(self, call):
-        for unit_id, due in list(self.deleting.items()):
-            if self.clock() >= due:
-                del self.deleting[unit_id]
-                self.units.pop(unit_id, None)
+    def _answer(self, call, shown_state=None):
+        now = self.clock()
+        self.units = {unit_id: unit for unit_id, unit in self.units.items() if self.deleting.get(unit_id, now + 1) > now}
         if not call.path.startswith('/cloudapi/v6/'):
             return api_error(404, '309', 'Resource does not exist')
         path = call.path[len('/cloudapi/v6'):]
@@ -161,22 +170,19 @@ class FakeApi:
         if match:
             if not self.track_requests or match.group(1) not in self.requests:
                 return api_error(404, '309', 'Resource does not exist')
-            self.requests[match.group(1)] += 1
-            done = self.requests[match.group(1)] >= self.polls_until_done
-            return FakeResponse(200, {'id': match.group(1), 'type': 'request-status', 'metadata': {
-                'status': self.request_outcome if done else 'RUNNING', 'message': self.request_message}})
+            return FakeResponse(200, {'id': match.group(1), 'type': 'request-status', 'metadata': self.request_metadata})
         if path == '/contracts' and call.method == 'GET':
             return FakeResponse(200, {'type': 'collection', 'items': [
-                {'type': 'contract', 'properties': {'contractNumber': self.contract_number, 'status': 'BILLABLE'}}]})
+                {'type': 'contract', 'properties': {'contractNumber': self.CONTRACT_NUMBER, 'status': 'BILLABLE'}}]})
         if path == '/backupunits' and call.method == 'GET':
             return FakeResponse(200, {'id': 'backupunits', 'type': 'collection',
-                                      'items': [self._public(u) for u in self.units.values()]})
+                                      'items': [self._public(u, shown_state) for u in self.units.values()]})
         if path == '/backupunits' and call.method == 'POST':
             properties = call.body['properties']
             unit_id = self.add_unit(properties['name'], properties.get('email'), state=self.created_state)
             self.units[unit_id]['properties']['password'] = properties.get('password')
             return self._accepted(self.units[unit_id])
-        match = re.match(r'^/backupunits/([-0-9a-f]+)(/ssourl)?$', path)
+        match = re.match(r'^/backupunits/([^/]+)(/ssourl)?$', path)
         unit = self.units.get(match.group(1)) if match else None
         if match and unit is None:
             return api_error(404, '309', 'Resource does not exist')
@@ -186,12 +192,10 @@ class FakeApi:
             if self.stale_single_get:
                 return FakeResponse(200, {'id': unit['id'], 'type': 'backupunit', 'href': unit['href'],
                                           'metadata': {'etag': unit['metadata']['etag'], 'state': 'BUSY'}})
-            return FakeResponse(200, self._public(unit))
+            return FakeResponse(200, self._public(unit, shown_state))
         if match and call.method in ('PATCH', 'DELETE') and unit['id'] in self.deleting:
             return api_error(422, '200', '[VDC-21-2] The backup unit is being deleted')
         if match and call.method == 'PATCH':
-            if call.body.get('name', unit['properties']['name']) != unit['properties']['name']:
-                return api_error(422, '200', '[(root).name] Attribute is immutable')
             unit['properties'].update(call.body)
             unit['metadata']['etag'] = uuid.uuid4().hex
             return self._accepted(unit)
@@ -213,15 +217,6 @@ class ModuleExit(Exception):
         self.result, self.failed = result, failed
 
 
-def install_fake_api(monkeypatch):
-    clock = FakeClock()
-    api = FakeApi(clock)
-    monkeypatch.setattr(_client.requests, 'Session', lambda: api)
-    monkeypatch.setattr(_client, 'time', type('FakeTime', (), {
-        'sleep': staticmethod(clock.sleep), 'monotonic': staticmethod(clock), 'time': staticmethod(_client.time.time)}))
-    return api
-
-
 # The connection options every faked client and module run starts from.
 CONNECTION = dict(api_url=FakeApi.BASE, username='alice', password=API_PASSWORD)
 
@@ -234,14 +229,24 @@ def client_factory(clock):
     return make
 
 
-def module_runner(monkeypatch, fake_api):
-    """module_runner(...)(main, secrets=(), check=None) -> run(**module_args) -> ModuleExit.
+def module_runner(monkeypatch):
+    """module_runner(monkeypatch)(main, secrets=()) -> run(**module_args) -> ModuleExit.
 
-    run() calls `main` with the default connection options (FakeApi's URL, alice/API_PASSWORD)
-    updated by module_args. The outcome has .result and .failed; .warnings collects every
-    module.warn() of the test so far. API_PASSWORD and each of `secrets` must not appear anywhere in
-    the result; `check(outcome)` then makes the module's own assertions. run.api is the fake_api.
+    run() calls `main` with the default connection options (FakeApi's URL, alice/API_PASSWORD) updated by
+    module_args. The outcome has .result and .failed; .warnings collects every module.warn() of the test so far.
+    API_PASSWORD and each of `secrets` must not appear anywhere in the result. run.api is the FakeApi behind every
+    ApiClient a module makes. Sleeping is instantaneous
+    and the retry backoff takes its full delays (no jitter), so the requests and sleeps of a run are always the same;
+    no IONOS_* variable of the shell running the tests reaches a module.
     """
+    for variable in [name for name in os.environ if name.startswith('IONOS_')]:
+        monkeypatch.delenv(variable)
+    clock = FakeClock()
+    api = FakeApi(clock)
+    monkeypatch.setattr(_client.requests, 'Session', lambda: api)
+    monkeypatch.setattr(_client, 'time', type('FakeTime', (), {
+        'sleep': staticmethod(clock.sleep), 'monotonic': staticmethod(clock), 'time': staticmethod(_client.time.time)}))
+    monkeypatch.setattr(_client, 'random', type('NoJitter', (), {'random': staticmethod(lambda: 1.0)}))
     warnings = []
 
     def leave(failed):
@@ -253,7 +258,7 @@ def module_runner(monkeypatch, fake_api):
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', leave(True))
     monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
 
-    def make_runner(main, secrets=(), check=None):
+    def make_runner(main, secrets=()):
         def run(**args):
             with patch_module_args(dict(CONNECTION, **args)):
                 with pytest.raises(ModuleExit) as caught:
@@ -262,11 +267,71 @@ def module_runner(monkeypatch, fake_api):
             outcome.warnings = list(warnings)
             for secret in (API_PASSWORD,) + tuple(secrets):
                 assert secret not in json.dumps(outcome.result)
-            if check is not None:
-                check(outcome)
             return outcome
 
-        run.api = fake_api
+        run.api = api
         return run
 
     return make_runner
+
+
+# ---- module tables --------------------------------------------------------------------------------
+
+NOT_RETURNED = '<not returned>'     # what dig() gives for a key the result does not have
+LIST, POST = 'GET /backupunits', 'POST /backupunits'
+MISSING = '3f7a1c2e-93b4-4d6e-8a1f-5b2c9d0e7f61'     # the id of no unit
+# The API as it answers today: requests untracked (their status URLs answer 404), writes answered with the unit
+# AVAILABLE. The rows with api=TODAY pin the request budgets of docs/performance.md section 3.
+TODAY = dict(track_requests=False, answered_state='AVAILABLE')
+
+
+def row(case_id, **columns):
+    """One row of a module table: pytest.param(columns, id=case_id), the columns those of play()."""
+    return pytest.param(columns, id=case_id)
+
+
+def dig(value, path):
+    """The value at the dotted `path` of a result ('backupunit.metadata.state', 'backupunits.0.id'); a '*' maps the
+    rest of the path over a list ('backupunits.*.action'); NOT_RETURNED for a key that is missing."""
+    keys = path.split('.', 1)
+    if keys[0] == '*':
+        return [dig(item, keys[1]) for item in value]
+    if isinstance(value, list):
+        value = value[int(keys[0])]
+    else:
+        value = value.get(keys[0], NOT_RETURNED)
+    return dig(value, keys[1]) if len(keys) > 1 else value
+
+
+def play(run, args, before=(), api=(), faults=(), failed=False, changed=None, msg=None, result=(), returned=None, sent=None, bodies=None,
+         after=None, warnings=(), sleeps=None, slept=None):
+    """Run a module (run from module_runner) on one row of its table, and check what the row expects.
+
+    In: `before` the units that exist, each (name, email[, state]); `api` FakeApi attributes to set; `faults`
+    (method, path regex, action, ...) each, see FakeApi.add_fault; `args` the module arguments.
+    Out: `failed`; the result's `changed` and `msg`; `result` {dotted path: value} of the result (see dig);
+    `returned` the whole result; `sent` every request, as FakeApi.summary() shows them; `bodies` the body of
+    each request that has one; `after` {name: email} of the units that exist then; `warnings` all of them
+    (none by default); `sleeps` every sleep in seconds; `slept` their total.
+    """
+    fake = run.api
+    for unit in before:
+        fake.add_unit(*unit)
+    for attribute, value in dict(api).items():
+        setattr(fake, attribute, value)
+    for fault in faults:
+        fake.add_fault(*fault)
+    outcome = run(**args)
+    assert outcome.failed is failed, outcome.result
+    result = dict(result, **{key: value for key, value in dict(changed=changed, msg=msg).items() if value is not None})
+    for path, value in result.items():
+        assert dig(outcome.result, path) == value, path
+    assert returned is None or outcome.result == returned
+    assert sent is None or fake.summary() == sent
+    assert bodies is None or [call.body for call in fake.calls if call.body is not None] == bodies
+    emails = {unit['properties']['name']: unit['properties']['email'] for unit in fake.units.values()}
+    assert after is None or (emails == after and len(fake.units) == len(after))
+    assert outcome.warnings == list(warnings)
+    assert sleeps is None or fake.clock.sleeps == sleeps
+    assert slept is None or sum(fake.clock.sleeps) == pytest.approx(slept)
+    return outcome
