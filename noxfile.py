@@ -31,10 +31,10 @@ import nox
 import yaml
 from nox.command import CommandFailed
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "tests" / "mock_api"))
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "tests" / "mock_api"))
 from harness import Emulator  # noqa: E402  (the emulator's own starter, standard library only)
 
-ROOT = Path(__file__).resolve().parent
 REQ = ROOT / "scripts" / "requirements"
 WORK = Path(os.environ.get("TEST_WORK", ROOT / "build" / "test"))
 LOGS, SECRETS = WORK / "logs", WORK / "secrets"
