@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from urllib.parse import quote, quote_plus
 
 import pytest
 import requests
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import PASS_VARS
 from ansible.module_utils.testing import patch_module_args
 
@@ -109,6 +111,50 @@ def test_clean_credentials_build_a_client(credentials, authorization):
     assert _connection.client_from_module(FakeModule(**credentials)).session.headers['Authorization'] == authorization
 
 
+INSECURE = ('validate_certs is false: the API certificate is not verified, so credentials can be intercepted. Prefer '
+            'ca_path with the CA bundle that signs the API certificate.')
+
+
+@pytest.mark.parametrize('options, expected', [
+    (dict(timeout=1, ca_path='/etc/ca.pem'), (BASE, '/etc/ca.pem', 1, [])),
+    (dict(timeout=None, api_url='http://127.0.0.1:8080'), ('http://127.0.0.1:8080/cloudapi/v6', True, 30, [])),
+    (dict(validate_certs=False, ca_path='/etc/ca.pem'), (BASE, False, 30, [INSECURE])),
+    (dict(timeout=0), 'timeout must be a positive number of seconds, got 0'),
+    (dict(api_url='ftp://host/v6'), 'api_url must be an http:// or https:// URL like https://api.ionos.com/cloudapi/v6; got ftp://host/v6'),
+    (dict(api_url='https:///cloudapi/v6'), 'api_url must be an http:// or https:// URL like https://api.ionos.com/cloudapi/v6; '
+                                           'got https:///cloudapi/v6'),
+], ids=['timeout-and-ca-path', 'plain-http-default-timeout', 'insecure', 'timeout-0', 'not-http', 'no-host'])
+def test_connection_options(options, expected):
+    """expected: (base_url, verify, timeout, warnings) of the client built, or the InputError's message."""
+    module = FakeModule(**dict(GOOD, **options))
+    if isinstance(expected, str):
+        with pytest.raises(InputError, match='^%s$' % re.escape(expected)):
+            _connection.client_from_module(module)
+    else:
+        client = _connection.client_from_module(module)
+        assert (client.base_url, client.verify, client.timeout, module.warnings) == expected
+
+
+@pytest.mark.parametrize('environment, expected', [
+    (dict(IONOS_API_URL='api.example.test', IONOS_USERNAME='alice', IONOS_PASSWORD='pw-1', IONOS_TOKEN='tok-1',
+          IONOS_CONTRACT_NUMBER='31721234', IONOS_VALIDATE_CERTS='no', IONOS_CA_PATH='/etc/ca.pem'),
+     dict(api_url='api.example.test', username='alice', password='pw-1', token='tok-1', contract_number=31721234,
+          validate_certs=False, ca_path='/etc/ca.pem', timeout=30)),
+    # AWX sets every variable of a credential type, empty when its field is: empty counts as unset.
+    (dict(IONOS_API_URL='', IONOS_CONTRACT_NUMBER='', IONOS_VALIDATE_CERTS=''),
+     dict(api_url='https://api.ionos.com/cloudapi/v6', username=None, password=None, token=None, contract_number=None,
+          validate_certs=True, ca_path=None, timeout=30)),
+], ids=['every-variable', 'empty-variables'])
+def test_connection_options_fall_back_to_the_environment(monkeypatch, environment, expected):
+    for name in ('IONOS_API_URL', 'IONOS_CONTRACT_NUMBER', 'IONOS_VALIDATE_CERTS', 'IONOS_CA_PATH') + tuple(VARIABLES.values()):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    result = ArgumentSpecValidator(_connection.auth_argument_spec()).validate({})
+    assert result.validated_parameters == expected
+    assert result._no_log_values == {value for value in (expected['password'], expected['token']) if value}
+
+
 def test_a_refused_username_is_masked_in_the_real_module_result(capsys):
     # Through AnsibleModule.fail_json itself: the invocation that -vvv shows holds no part of the value.
     value = split_secret('\n')
@@ -189,8 +235,9 @@ URL = 'https://api.ionos.com/cloudapi/v6/backupunits'
     (PASSPHRASE, 'escaped %s' % PASSPHRASE.encode('unicode_escape').decode(), 'escaped ********'),
     (PASSPHRASE, 'sent %s' % base64.b64encode(('alice:' + PASSPHRASE).encode()).decode(), 'sent ********'),
     ('*', 'a * b', 'a ******** b'),                                                         # never rescans its own mask
+    ('pw\\', 'repr %r' % 'pw\\', "repr '********'"),              # the longest form first: not its raw prefix 'pw\\'
     ('s3cret-pw', 'sent Basic ' + base64.b64encode(b'alice:s3cret-pw').decode(), 'sent Basic ********'),
 ], ids=['passphrase-url-readable', 'repr', 'json', 'json-ascii', 'url', 'form', 'unicode-escape', 'basic-value',
-        'mask-not-rescanned', 'basic-header'])
+        'mask-not-rescanned', 'longest-form-first', 'basic-header'])
 def test_redaction(password, text, redacted):
     assert client_with('password', password).redact(text) == redacted
