@@ -1,15 +1,12 @@
-# The two commands of the README:
-#   make demo   build + install the collection and run demo/demo.yml against the embedded API emulator
-#               (IONOS_* variables of your shell are ignored; `make demo DEMO_REAL_API=1` runs it against
-#               the real API at IONOS_API_URL, default https://api.ionos.com/cloudapi/v6, with your
-#               IONOS_TOKEN or IONOS_USERNAME/IONOS_PASSWORD: it creates and deletes a unit there)
-#   make test   every test session of noxfile.py (`make steps` lists them), two at a time
-# Each target first installs nox into .venv/bootstrap (scripts/requirements/nox.txt); nox installs the rest.
+# The two commands of the README: `make demo` builds and installs the collection and runs demo/demo.yml
+# against the embedded API emulator (`make demo DEMO_REAL_API=1`: against IONOS_API_URL with your IONOS_TOKEN
+# or IONOS_USERNAME/IONOS_PASSWORD, creating and deleting a unit there); `make test` runs every default session
+# of noxfile.py, two at a time. Each target first installs nox into .venv/bootstrap (scripts/requirements/nox.txt).
 SHELL := /usr/bin/env bash
 PYTHON ?= $(firstword $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.12.*/bin/python3.12) python3.12)
 NOX := .venv/bootstrap/bin/nox
 
-.PHONY: demo test steps integration-api bench nox clean
+.PHONY: demo test integration-api bench nox clean
 
 $(NOX): scripts/requirements/nox.txt
 	@echo "== Installing nox into .venv/bootstrap ($<)"
@@ -28,9 +25,6 @@ test: $(NOX)
 	print("sessions: %d passed, %d failed in %ss; logs in build/test/logs/" % (r.count("success"), len(r) - r.count("success"), sys.argv[2]))' \
 	    build/test/report.json $$(($$(date +%s) - start)); exit $$status
 
-steps: $(NOX)
-	@$(NOX) -l
-
 # The integration targets against the real API (IONOS_API_URL, IONOS_TOKEN or IONOS_USERNAME/IONOS_PASSWORD):
 # creates and deletes only units named with a prefix unique to the run. Before every release.
 integration-api: $(NOX)
@@ -40,7 +34,7 @@ integration-api: $(NOX)
 bench: $(NOX)
 	$(NOX) -s bench -- $(BENCH_ARGS)
 
-# One session or group, for development (`make test` runs them all): make nox ARGS='-s units-2.21' or ARGS='-t sanity'.
+# For development: make nox ARGS=-l lists the sessions, ARGS='-s units-2.21' runs one, ARGS='-t sanity' a group.
 nox: $(NOX)
 	$(NOX) $(ARGS)
 

@@ -114,10 +114,7 @@ def start(session, *install):
 def sources():
     """The files of the working tree: tracked and new ones, not ignored ones (a deleted file does not count)."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=False)
-    if listed.returncode:     # not a clone: every file but the local ones
-        return [p.relative_to(ROOT) for p in ROOT.rglob("*") if p.is_file()
-                and p.relative_to(ROOT).parts[0] not in (".git", ".venv", "build")]
+                            capture_output=True, check=True)
     return [Path(name) for name in listed.stdout.decode().split("\0") if name and (ROOT / name).is_file()]
 
 
