@@ -209,16 +209,18 @@ def run_targets(session, mode, *args):
         with session.chdir(copy):
             run(session, "ansible-test", "integration", "--color", "no", "--python", session.python, *args)    # in its venv
     finally:
-        run(session, "ansible-playbook", "-i", "localhost,", "-c", "local", "-e", "@%s" % config_file,
-            "-e", "ansible_python_interpreter=%s" % Path(session.bin, "python"),
-            str(copy / "tests" / "integration" / "delete_run_units.yml"),
-            env={"ANSIBLE_COLLECTIONS_PATH": str(copy.parents[2])})
-        if emulator:
-            basic = base64.b64encode(("%s:%s" % (emulator.username, emulator.password)).encode()).decode()
-            write_secrets("%s-%s" % (session.name, mode), api_password=emulator.password, api_token=emulator.token,
-                          basic_authorization=basic,
-                          **{"sso_token_%d" % n: token for n, token in enumerate(emulator.sso_tokens())})
-            emulator.stop()
+        try:
+            run(session, "ansible-playbook", "-i", "localhost,", "-c", "local", "-e", "@%s" % config_file,
+                "-e", "ansible_python_interpreter=%s" % Path(session.bin, "python"),
+                str(copy / "tests" / "integration" / "delete_run_units.yml"),
+                env={"ANSIBLE_COLLECTIONS_PATH": str(copy.parents[2])})
+        finally:
+            if emulator:
+                basic = base64.b64encode(("%s:%s" % (emulator.username, emulator.password)).encode()).decode()
+                write_secrets("%s-%s" % (session.name, mode), api_password=emulator.password, api_token=emulator.token,
+                              basic_authorization=basic,
+                              **{"sso_token_%d" % n: token for n, token in enumerate(emulator.sso_tokens())})
+                emulator.stop()
 
 
 # ---- the sessions, longest first: `nox -j 2` starts them in this order ---------------------------
