@@ -83,7 +83,7 @@ def real_pythons():
         link = pybin / name
         if link.is_symlink() or link.exists():
             link.unlink()
-        if path and (found or "pyenv" not in open(path, "rb").read(4096).decode("latin-1")):
+        if path and (found or b"pyenv" not in Path(path).read_bytes()[:4096]):
             link.symlink_to(path)
     if str(pybin) not in os.environ["PATH"].split(os.pathsep):
         os.environ["PATH"] = str(pybin) + os.pathsep + os.environ["PATH"]
@@ -189,6 +189,8 @@ def run_targets(session, mode, *args):
         if env["token"]:    # a token wins over username/password, as in the modules
             env["username"] = env["password"] = None
         if env["contract_number"]:
+            if not env["contract_number"].isdigit():
+                session.error("IONOS_CONTRACT_NUMBER must be a number, not %r" % env["contract_number"])
             env["contract_number"] = int(env["contract_number"])
         config.update(("ionos_" + name, value) for name, value in env.items() if value)
     else:
@@ -205,20 +207,26 @@ def run_targets(session, mode, *args):
     config_file = copy / "tests" / "integration" / "integration_config.yml"
     config_file.write_text(json.dumps(config))      # JSON is YAML
     try:
-        with session.chdir(copy):
-            run(session, "ansible-test", "integration", "--color", "no", "--python", session.python, *args)    # in its venv
-    finally:
         try:
+            with session.chdir(copy):
+                run(session, "ansible-test", "integration", "--color", "no", "--python", session.python, *args)
+        finally:
             run(session, "ansible-playbook", "-i", "localhost,", "-c", "local", "-e", "@%s" % config_file,
                 "-e", "ansible_python_interpreter=%s" % Path(session.bin, "python"),
                 str(copy / "tests" / "integration" / "delete_run_units.yml"),
                 env={"ANSIBLE_COLLECTIONS_PATH": str(copy.parents[2])})
-        finally:
-            if emulator:
+    except Exception:
+        if emulator:
+            session.log("the emulator's stderr, its end:\n%s" % emulator.stderr()[-3000:])
+        raise
+    finally:
+        if emulator:
+            try:
                 basic = base64.b64encode(("%s:%s" % (emulator.username, emulator.password)).encode()).decode()
                 write_secrets("%s-%s" % (session.name, mode), api_password=emulator.password, api_token=emulator.token,
                               basic_authorization=basic,
                               **{"sso_token_%d" % n: token for n, token in enumerate(emulator.sso_tokens())})
+            finally:
                 emulator.stop()
 
 
@@ -237,7 +245,7 @@ def ansible_test_sessions(*kinds):
     for core, (python, install, sanity_args, unit_python, targets) in CORES.items():
         def integration(session, install=install, targets=targets):
             start(session, *install)
-            run_targets(session, targets, *(["-vvv"] if targets == "emulator" else []))
+            run_targets(session, targets, *(["-vvv"] if targets == "emulator" else []), *session.posargs)
 
         def sanity(session, install=install, sanity_args=sanity_args):
             start(session, *install)
@@ -249,9 +257,9 @@ def ansible_test_sessions(*kinds):
                 run(session, "ansible-test", "sanity", "--venv", "--color", "no", *sanity_args, *session.posargs)
 
         def units(session, install=install, python=python, unit_python=unit_python):
-            start(session, *install, *UNIT_TOOLS)
             # In the session's venv when it has the Python to test on; else in a venv ansible-test makes.
             isolation = [] if unit_python == python else ["--venv"]
+            start(session, *install, *([] if isolation else UNIT_TOOLS))
             if isolation:
                 seed_get_pip(session)
             with session.chdir(workspace(session)):
@@ -296,8 +304,9 @@ def capture(session, *args, **kwargs):
 # What the tarball may hold; galaxy.yml's build_ignore, the one list of development files, keeps out the rest.
 RUNTIME = ["MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.rst", "execution-environment.yml", "REUSE.toml"] + [
     folder + tail for folder in ("plugins", "roles", "meta", "docs", "changelogs", "LICENSES") for tail in ("", "/*")]
-REQUIRED = ["meta/runtime.yml", "meta/execution-environment.yml", "meta/ee-requirements.txt", "meta/ee-bindep.txt",
-            "meta/awx/credential_type.yml", "changelogs/changelog.yaml", "changelogs/config.yaml",
+REQUIRED = ["README.md", "REUSE.toml", "LICENSES/GPL-3.0-or-later.txt", "meta/runtime.yml", "meta/execution-environment.yml",
+            "meta/ee-requirements.txt", "meta/ee-bindep.txt", "meta/awx/credential_type.yml", "changelogs/changelog.yaml",
+            "changelogs/config.yaml", "roles/backupunits/README.md", "roles/backupunits/tasks/main.yml",
             "roles/backupunits/meta/argument_specs.yml", "docs/docsite/links.yml", "docs/docsite/extra-docs.yml"]
 MODULES = sorted(p.stem for p in ROOT.glob("plugins/modules/*.py") if p.name != "__init__.py")
 ROLES = sorted(p.name for p in ROOT.glob("roles/*") if p.is_dir())
@@ -369,7 +378,7 @@ def build(session):
 @nox.session(python="3.12", tags=["release"])
 def docs(session):
     """Changelog lint and release notes, antsibull-docs lint, and the HTML docsite in build/docs/html
-    (antsibull-docs + Sphinx, offline, warnings as errors, every reference resolved)."""
+    (antsibull-docs + Sphinx, offline, warnings as errors, every Sphinx reference resolved)."""
     start(session, "antsibull-docs", "antsibull-changelog", "sphinx-ansible-theme", "ansible-core", *TOOLS)
     src = workspace(session)
     with session.chdir(src):

@@ -54,6 +54,9 @@ def main(playbook_args):
         sys.exit("ERROR: DEMO_REAL_API must be 1 (run against the real API) or 0 (the emulator, the default), "
                  "not '%s'" % real_api)
     real_api = real_api == "1"
+    if not os.path.exists(os.path.join(BIN, "ansible-playbook")):
+        sys.exit("ERROR: %s has no ansible-playbook: run 'make demo', or this script with a venv's Python that has "
+                 "ansible-core and requests" % BIN)
     env = os.environ.copy()
     if real_api and not (env.get("IONOS_TOKEN") or env.get("IONOS_USERNAME") and env.get("IONOS_PASSWORD")):
         sys.exit("ERROR: DEMO_REAL_API=1 needs your credentials: export IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD")
