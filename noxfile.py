@@ -92,15 +92,19 @@ def real_pythons():
 real_pythons()
 
 
-def run(session, *args, **kwargs):
-    """session.run, its output appended to the session's log; the end of the log on a failure."""
-    kwargs.setdefault("external", True)     # bash, ansible-test... in the venv or not
+def run(session, *args, capture=False, **kwargs):
+    """session.run, its output appended to the session's log (capture: and returned); the end of the log on a failure."""
+    kwargs.setdefault("external", True)     # ansible-test, ansible-galaxy... in the venv or not
     LOGS.mkdir(parents=True, exist_ok=True)
     log = LOGS / ("%s.log" % session.name)
     with open(log, "a", encoding="utf-8") as out:
         out.write("$ %s\n" % " ".join(map(str, args)))
         out.flush()
         try:
+            if capture:     # nox prints a failed command's output
+                output = session.run(*args, silent=True, **kwargs)
+                out.write(output)
+                return output
             return session.run(*args, stdout=out, stderr=subprocess.STDOUT, **kwargs)
         except CommandFailed:
             out.flush()
@@ -293,14 +297,6 @@ def molecule(session):
             "MOLECULE_EMULATOR_PASSWORD": password})
 
 
-def capture(session, *args, **kwargs):
-    """A command's output (nox prints it when the command fails), also appended to the session's log."""
-    output = session.run(*args, silent=True, external=True, **kwargs)
-    with open(LOGS / ("%s.log" % session.name), "a", encoding="utf-8") as log:
-        log.write("$ %s\n%s" % (" ".join(map(str, args)), output))
-    return output
-
-
 # What the tarball may hold; galaxy.yml's build_ignore, the one list of development files, keeps out the rest.
 RUNTIME = ["MANIFEST.json", "FILES.json", "README.md", "CHANGELOG.rst", "execution-environment.yml", "REUSE.toml"] + [
     folder + tail for folder in ("plugins", "roles", "meta", "docs", "changelogs", "LICENSES") for tail in ("", "/*")]
@@ -339,8 +335,8 @@ def build(session):
                                            "RUN_FLAKE8 = True\nCHECK_CHANGELOG = True\n"
                                            "REQUIRE_V1_OR_GREATER = True\nANSIBLE_LOCAL_TMP = %s/tmp\n" % work)
         with session.chdir(work):
-            imported = capture(session, "python", "-m", "galaxy_importer.main", tarball.name,
-                               env=dict(env, GALAXY_IMPORTER_CONFIG=str(work / "importer.cfg")))
+            imported = run(session, "python", "-m", "galaxy_importer.main", tarball.name, capture=True,
+                           env=dict(env, GALAXY_IMPORTER_CONFIG=str(work / "importer.cfg")))
         problems = [line for line in imported.splitlines() if line.startswith(("WARNING", "ERROR"))]
         if problems or "Importer processing completed successfully" not in imported:
             session.error("galaxy-importer on %s:\n%s" % (tarball.name, "\n".join(problems) or imported))
@@ -349,14 +345,14 @@ def build(session):
             env=env)
         env["ANSIBLE_COLLECTIONS_PATH"] = str(work / "installed")
         with session.chdir(work):       # outside the clone: only the installed copy is found
-            listed = capture(session, "ansible-doc", "-t", "module", "--list", FQCN, env=env)
+            listed = run(session, "ansible-doc", "-t", "module", "--list", FQCN, capture=True, env=env)
             for module in MODULES:
-                doc = capture(session, "ansible-doc", "-t", "module", "%s.%s" % (FQCN, module), env=env)
+                doc = run(session, "ansible-doc", "-t", "module", "%s.%s" % (FQCN, module), capture=True, env=env)
                 if "%s.%s " % (FQCN, module) not in listed or "EXAMPLES" not in doc:
                     session.error("ansible-doc does not list %s.%s, or shows it without EXAMPLES" % (FQCN, module))
             for role in ROLES:
-                if not re.search("ENTRY POINT: .*main", capture(session, "ansible-doc", "-t", "role", "%s.%s" % (FQCN, role),
-                                                                env=env)):
+                role_doc = run(session, "ansible-doc", "-t", "role", "%s.%s" % (FQCN, role), capture=True, env=env)
+                if not re.search("ENTRY POINT: .*main", role_doc):
                     session.error("ansible-doc -t role %s.%s shows no main entry point" % (FQCN, role))
 
         # What an execution environment build adds for this collection: requests, and system packages.

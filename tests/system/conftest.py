@@ -1,12 +1,7 @@
 # Copyright (c) 2025, the ionoscloud.backup contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fixtures of the system suites, which run real playbooks against the emulator (their helpers: ansible_runs.py).
-
-  collection_path  (session) an ANSIBLE_COLLECTIONS_PATH holding this collection, built and installed as a user does
-  emulator         a fresh emulator (tests/mock_api/harness.py, which this file puts on sys.path)
-  run_playbook     ``run_playbook(plays, *ansible_playbook_args)``: the plays (``ansible_runs.playbook``) run on
-                   localhost with that collection -> ansible_runs.Result(returncode, output, recap)
-"""
+"""Fixtures of the system suites (collection_path, emulator, run_playbook; docs/developing.md describes them),
+which run real playbooks against the emulator. Their helpers: ansible_runs.py."""
 
 from __future__ import annotations
 
